@@ -1,1 +1,30 @@
+//! Concord's storage: one diesel code base over PostgreSQL and SQLite.
+//!
+//! The schema and row structs are private to this crate; callers see domain types. Tenant data
+//! is reached only through [`Store::read`]/[`Store::write`], which scope every query to one
+//! tenant (see [`store`]).
 
+mod connection;
+mod error;
+mod schema;
+pub mod store;
+
+mod api_clients;
+mod idempotency;
+mod organisations;
+mod platform;
+mod refresh_tokens;
+mod users;
+
+pub use api_clients::{ApiClient, ClientCredential, NewApiClient};
+pub use connection::{establish, migrate, revert_all, sqlite_path, Backend, DbConnection};
+pub use error::{StoreError, StoreResult};
+pub use idempotency::{is_key_conflict, IdempotencyRecord, Prior, StoredResponse};
+pub use organisations::OrganisationFilter;
+pub use platform::PlatformAdminCredential;
+pub use refresh_tokens::RefreshToken;
+pub use store::{now, Page, PlatformTx, Store, StoreOptions, Tx};
+pub use users::{PrincipalFacts, UserCredential, UserFilter};
+
+#[cfg(feature = "test-support")]
+pub mod test_support;

@@ -1,0 +1,122 @@
+//! The one schema both backends share. Kept by hand: see `migrations/README.md`.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        status -> Text,
+        suppression_k -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    platform_admins (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisations (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        urn -> Nullable<Text>,
+        phase -> Nullable<Text>,
+        school_type -> Nullable<Text>,
+        la_code -> Nullable<Text>,
+        partner_kind -> Nullable<Text>,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        tenant_admin -> Bool,
+        status -> Text,
+        password_hash -> Nullable<Text>,
+        invitation_hash -> Nullable<Text>,
+        invitation_expires_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (tenant_id, user_id, organisation_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        organisation_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        tenant_id -> Nullable<Text>,
+        subject_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, principal_id, route, idem_key) {
+        scope -> Text,
+        principal_id -> Text,
+        route -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    platform_admins,
+    organisations,
+    users,
+    memberships,
+    api_clients,
+    refresh_tokens,
+    idempotency_keys,
+);

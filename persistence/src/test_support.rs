@@ -1,0 +1,119 @@
+//! Fresh databases for tests: a new SQLite file, or on PostgreSQL a new database copied from a
+//! migrated template (creating one from scratch per test would be too slow).
+
+use std::sync::{Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use diesel::pg::PgConnection;
+use diesel::{Connection, RunQueryDsl};
+
+use crate::connection::{migrate, Backend};
+
+/// Test databases older than this are dropped when a test run starts.
+const STALE_AFTER_SECS: u64 = 6 * 3600;
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn suffix() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{db}?{q}"),
+        None => format!("{host_part}/{db}"),
+    }
+}
+
+/// A URL for a new, empty, migrated database. `server` is `None` for SQLite (a temporary file)
+/// or a PostgreSQL URL whose server the database is created on.
+pub fn fresh_database(server: Option<&str>) -> String {
+    match server {
+        Some(url) if Backend::of(url) == Backend::Postgres => fresh_postgres(url),
+        _ => {
+            let path = std::env::temp_dir().join(format!("concord-test-{}.db", suffix()));
+            format!("sqlite://{}", path.display())
+        }
+    }
+}
+
+fn admin_conn(url: &str) -> PgConnection {
+    PgConnection::establish(url)
+        .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL server: {e}"))
+}
+
+fn fresh_postgres(url: &str) -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    static CREATE: Mutex<()> = Mutex::new(());
+    let template = TEMPLATE.get_or_init(|| {
+        let mut conn = admin_conn(url);
+        drop_stale(&mut conn);
+        let name = format!("concord_tpl_{}_{}", unix_now(), suffix());
+        exec(&mut conn, &format!("CREATE DATABASE {name}"));
+        if let Err(e) = migrate(&with_database(url, &name)) {
+            panic!("migrating the template database failed: {e}");
+        }
+        name
+    });
+    let name = format!("concord_test_{}_{}", unix_now(), suffix());
+    let _guard = CREATE.lock().unwrap_or_else(|p| p.into_inner());
+    let mut conn = admin_conn(url);
+    exec(&mut conn, &format!("CREATE DATABASE {name} TEMPLATE {template}"));
+    with_database(url, &name)
+}
+
+fn exec(conn: &mut PgConnection, sql: &str) {
+    if let Err(e) = diesel::sql_query(sql).execute(conn) {
+        panic!("{sql}: {e}");
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct DbName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Drops test databases left behind by runs older than [`STALE_AFTER_SECS`].
+fn drop_stale(conn: &mut PgConnection) {
+    let names: Vec<DbName> = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database \
+         WHERE datname LIKE 'concord_test_%' OR datname LIKE 'concord_tpl_%'",
+    )
+    .load(conn)
+    .unwrap_or_default();
+    let cutoff = unix_now().saturating_sub(STALE_AFTER_SECS);
+    for DbName { datname } in names {
+        let created = datname.split('_').nth(2).and_then(|s| s.parse::<u64>().ok());
+        if created.is_some_and(|t| t < cutoff) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced_keeping_host_and_options() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5432/test?sslmode=disable", "x"),
+            "postgres://u@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@localhost", "x"), "postgres://u@localhost/x");
+    }
+}
