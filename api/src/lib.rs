@@ -1,1 +1,23 @@
+//! Concord's HTTP API: routes, extractors, authentication, problem+json mapping, and the server.
+//!
+//! Handlers are thin: they extract, turn DTOs into domain values (422 on failure), ask the
+//! visibility function through typed extractors, and run one store transaction off the async
+//! executor.
 
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -40,7 +40,10 @@ pub struct UserPrincipal {
 impl UserPrincipal {
     /// The user's role in `org`, if any.
     pub fn role_in(&self, org: &OrganisationId) -> Option<OrgRole> {
-        self.memberships.iter().find(|m| &m.organisation_id == org).map(|m| m.role)
+        self.memberships
+            .iter()
+            .find(|m| &m.organisation_id == org)
+            .map(|m| m.role)
     }
 }
 
@@ -195,7 +198,9 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
 
         // Credentials for frontends are issued by people, never by another client.
         (Principal::User(u), Resource::ApiClients) => admin(u),
-        (Principal::ApiClient(_), Resource::ApiClients) => Forbidden("api_clients_cannot_manage_clients"),
+        (Principal::ApiClient(_), Resource::ApiClients) => {
+            Forbidden("api_clients_cannot_manage_clients")
+        }
     }
 }
 
@@ -232,7 +237,10 @@ mod tests {
                 id: UserId::parse(ME).expect("id"),
                 tenant_admin: admin,
                 memberships: role
-                    .map(|role| Membership { organisation_id: own.clone(), role })
+                    .map(|role| Membership {
+                        organisation_id: own.clone(),
+                        role,
+                    })
                     .into_iter()
                     .collect(),
             })
@@ -300,19 +308,47 @@ mod tests {
             (Resource::Tenants, Create, "A F F F F F F F F F"),
             (Resource::Tenants, Retire, "A F F F F F F F F F"),
             (Resource::Organisation(None), List, "F A A A A A A A F F"),
-            (Resource::Organisation(Some(&own)), Read, "F A A A A A A A F F"),
-            (Resource::Organisation(Some(&other)), Read, "F A A A A A A A F F"),
+            (
+                Resource::Organisation(Some(&own)),
+                Read,
+                "F A A A A A A A F F",
+            ),
+            (
+                Resource::Organisation(Some(&other)),
+                Read,
+                "F A A A A A A A F F",
+            ),
             (Resource::Organisation(None), Create, "F A F F F F F F A F"),
-            (Resource::Organisation(Some(&own)), Update, "F A A F F F F F A F"),
-            (Resource::Organisation(Some(&other)), Update, "F A F F F F F F A F"),
-            (Resource::Organisation(Some(&own)), Retire, "F A F F F F F F A F"),
+            (
+                Resource::Organisation(Some(&own)),
+                Update,
+                "F A A F F F F F A F",
+            ),
+            (
+                Resource::Organisation(Some(&other)),
+                Update,
+                "F A F F F F F F A F",
+            ),
+            (
+                Resource::Organisation(Some(&own)),
+                Retire,
+                "F A F F F F F F A F",
+            ),
             (Resource::User(None), List, "F A F F F F F A F F"),
             (Resource::User(Some(&me)), Read, "F A A A A A A A F F"),
             (Resource::User(Some(&someone)), Read, "F A F F F F F A F F"),
             (Resource::User(None), Create, "F A F F F F F F A F"),
-            (Resource::User(Some(&someone)), Update, "F A F F F F F F A F"),
+            (
+                Resource::User(Some(&someone)),
+                Update,
+                "F A F F F F F F A F",
+            ),
             (Resource::User(Some(&me)), Update, "F A F F F F F F A F"),
-            (Resource::User(Some(&someone)), Retire, "F A F F F F F F A F"),
+            (
+                Resource::User(Some(&someone)),
+                Retire,
+                "F A F F F F F F A F",
+            ),
             (Resource::User(Some(&me)), Retire, "F F F F F F F F A F"),
             (Resource::ApiClients, List, "F A F F F F F F F F"),
             (Resource::ApiClients, Create, "F A F F F F F F F F"),
@@ -321,22 +357,40 @@ mod tests {
         let mut failures = Vec::new();
         for (resource, action, row) in &table {
             let want = expect(row);
-            assert_eq!(want.len(), who.len(), "row {resource:?} {action:?} is the wrong width");
+            assert_eq!(
+                want.len(),
+                who.len(),
+                "row {resource:?} {action:?} is the wrong width"
+            );
             for (w, expected) in who.iter().zip(want) {
                 let got = letter(decide(&principal(*w), *action, *resource));
                 if got != expected {
-                    failures.push(format!("{w:?} {action:?} {resource:?}: got {got}, want {expected}"));
+                    failures.push(format!(
+                        "{w:?} {action:?} {resource:?}: got {got}, want {expected}"
+                    ));
                 }
             }
         }
-        assert!(failures.is_empty(), "visibility table mismatches:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "visibility table mismatches:\n{}",
+            failures.join("\n")
+        );
     }
 
     #[test]
     fn forbidden_decisions_carry_a_reason() {
-        let d = decide(&principal(Who::Platform), Read, Resource::Organisation(None));
+        let d = decide(
+            &principal(Who::Platform),
+            Read,
+            Resource::Organisation(None),
+        );
         assert_eq!(d, Forbidden("platform_admin_has_no_tenant_data"));
-        let d = decide(&principal(Who::ClientNone), List, Resource::Organisation(None));
+        let d = decide(
+            &principal(Who::ClientNone),
+            List,
+            Resource::Organisation(None),
+        );
         assert_eq!(d, Forbidden("insufficient_scope"));
     }
 }

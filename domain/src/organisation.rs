@@ -141,7 +141,11 @@ impl Organisation {
         match &mut self.kind {
             OrganisationKind::School(s) => {
                 if changes.partner_kind.is_some() {
-                    v.push("/partner_kind", "not_applicable", "a school has no partner kind");
+                    v.push(
+                        "/partner_kind",
+                        "not_applicable",
+                        "a school has no partner kind",
+                    );
                 }
                 if let Some(p) = changes.phase {
                     s.phase = p;

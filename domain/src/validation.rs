@@ -19,8 +19,17 @@ pub struct Validation(pub Vec<FieldError>);
 
 impl Validation {
     /// Records an error at `pointer`.
-    pub fn push(&mut self, pointer: impl Into<String>, code: &'static str, detail: impl fmt::Display) {
-        self.0.push(FieldError { pointer: pointer.into(), code, detail: detail.to_string() });
+    pub fn push(
+        &mut self,
+        pointer: impl Into<String>,
+        code: &'static str,
+        detail: impl fmt::Display,
+    ) {
+        self.0.push(FieldError {
+            pointer: pointer.into(),
+            code,
+            detail: detail.to_string(),
+        });
     }
 
     /// Parses `raw` with `parse`, recording the failure at `pointer`; `None` if it failed.

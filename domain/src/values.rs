@@ -65,7 +65,10 @@ impl Name {
             return Err(InvalidName("must not be empty".into()));
         }
         if t.chars().count() > Self::MAX {
-            return Err(InvalidName(format!("must be at most {} characters", Self::MAX)));
+            return Err(InvalidName(format!(
+                "must be at most {} characters",
+                Self::MAX
+            )));
         }
         if t.chars().any(char::is_control) {
             return Err(InvalidName("must not contain control characters".into()));
@@ -136,7 +139,8 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Self, InvalidSlug> {
         let t = raw.trim();
         let ok = (3..=63).contains(&t.len())
-            && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !t.starts_with('-')
             && !t.ends_with('-');
         if !ok {
@@ -159,7 +163,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, InvalidPassword> {
         let n = raw.chars().count();
         if n < Self::MIN {
-            return Err(InvalidPassword(format!("must be at least {} characters", Self::MIN)));
+            return Err(InvalidPassword(format!(
+                "must be at least {} characters",
+                Self::MIN
+            )));
         }
         if n > 1024 {
             return Err(InvalidPassword("must be at most 1024 characters".into()));
@@ -218,7 +225,10 @@ mod tests {
 
     #[test]
     fn urn_is_six_digits_without_leading_zero() {
-        assert_eq!(Urn::parse(" 137220 ").map(|u| u.to_string()), Ok("137220".into()));
+        assert_eq!(
+            Urn::parse(" 137220 ").map(|u| u.to_string()),
+            Ok("137220".into())
+        );
         for bad in ["", "12345", "1234567", "012345", "13722a", "１３７２２０"] {
             assert!(Urn::parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -234,7 +244,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(Name::parse("  Hill Primary ").map(|n| n.to_string()), Ok("Hill Primary".into()));
+        assert_eq!(
+            Name::parse("  Hill Primary ").map(|n| n.to_string()),
+            Ok("Hill Primary".into())
+        );
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse(&"x".repeat(201)).is_err());
         assert!(Name::parse("a\u{0}b").is_err());
@@ -247,8 +260,20 @@ mod tests {
             EmailAddress::parse("Head@Hill.Sch.UK").map(|e| e.to_string()),
             Ok("head@hill.sch.uk".into())
         );
-        for bad in ["", "head", "head@", "@hill.uk", "head@hill", "he ad@hill.uk", "a@b@c.uk", "a@.uk"] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "head",
+            "head@",
+            "@hill.uk",
+            "head@hill",
+            "he ad@hill.uk",
+            "a@b@c.uk",
+            "a@.uk",
+        ] {
+            assert!(
+                EmailAddress::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 

@@ -67,7 +67,9 @@ pub struct ClientCredential {
 }
 
 fn scopes(raw: &str) -> StoreResult<Vec<Scope>> {
-    raw.split_whitespace().map(|s| parse("api_clients.scopes", Scope::parse(s))).collect()
+    raw.split_whitespace()
+        .map(|s| parse("api_clients.scopes", Scope::parse(s)))
+        .collect()
 }
 
 impl ApiClientRow {
@@ -96,13 +98,20 @@ impl Tx<'_> {
             id: id.to_string(),
             name: new.name.to_string(),
             secret_hash,
-            scopes: new.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+            scopes: new
+                .scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
             status: "active".into(),
             created_by: new.created_by.to_string(),
             created_at: now(),
             revoked_at: None,
         };
-        diesel::insert_into(api_clients::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(api_clients::table)
+            .values(&row)
+            .execute(self.conn)?;
         row.into_domain()
     }
 
@@ -125,7 +134,10 @@ impl Tx<'_> {
         if let Some(after) = &page.after {
             q = q.filter(api_clients::id.gt(after.clone()));
         }
-        q.load::<ApiClientRow>(self.conn)?.into_iter().map(ApiClientRow::into_domain).collect()
+        q.load::<ApiClientRow>(self.conn)?
+            .into_iter()
+            .map(ApiClientRow::into_domain)
+            .collect()
     }
 
     /// Revokes an API client; its tokens stop working at once. Idempotent.
@@ -135,7 +147,10 @@ impl Tx<'_> {
                 .find((self.tenant.as_str(), id.as_str()))
                 .filter(api_clients::status.eq("active")),
         )
-        .set((api_clients::status.eq("revoked"), api_clients::revoked_at.eq(now())))
+        .set((
+            api_clients::status.eq("revoked"),
+            api_clients::revoked_at.eq(now()),
+        ))
         .execute(self.conn)?;
         self.api_client(id)
     }

@@ -49,7 +49,9 @@ impl From<r2d2::Error> for StoreError {
 
 /// PostgreSQL names the constraint; SQLite only says which columns, in the message.
 fn constraint(info: &dyn diesel::result::DatabaseErrorInformation) -> String {
-    info.constraint_name().map(str::to_owned).unwrap_or_else(|| info.message().to_owned())
+    info.constraint_name()
+        .map(str::to_owned)
+        .unwrap_or_else(|| info.message().to_owned())
 }
 
 fn is_connection_failure(message: &str) -> bool {
@@ -71,9 +73,6 @@ fn is_connection_failure(message: &str) -> bool {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Turns a stored text back into a domain value, or reports corruption.
-pub(crate) fn parse<T, E: std::fmt::Display>(
-    what: &str,
-    r: Result<T, E>,
-) -> StoreResult<T> {
+pub(crate) fn parse<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> StoreResult<T> {
     r.map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }

@@ -32,7 +32,8 @@ struct OrganisationRow {
 }
 
 fn required<'a>(what: &str, v: &'a Option<String>) -> StoreResult<&'a str> {
-    v.as_deref().ok_or_else(|| StoreError::Corrupt(format!("organisations.{what} is missing")))
+    v.as_deref()
+        .ok_or_else(|| StoreError::Corrupt(format!("organisations.{what} is missing")))
 }
 
 impl OrganisationRow {
@@ -45,7 +46,10 @@ impl OrganisationRow {
                     "school_type",
                     SchoolType::parse(required("school_type", &self.school_type)?),
                 )?,
-                la_code: parse("la_code", LaCode::parse(required("la_code", &self.la_code)?))?,
+                la_code: parse(
+                    "la_code",
+                    LaCode::parse(required("la_code", &self.la_code)?),
+                )?,
             }),
             _ => OrganisationKind::Partner(parse(
                 "partner_kind",
@@ -56,7 +60,10 @@ impl OrganisationRow {
             id: parse("organisations.id", OrganisationId::parse(&self.id))?,
             name: parse("organisations.name", Name::parse(&self.name))?,
             kind,
-            status: parse("organisations.status", OrganisationStatus::parse(&self.status))?,
+            status: parse(
+                "organisations.status",
+                OrganisationStatus::parse(&self.status),
+            )?,
             version: self.version,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
@@ -73,9 +80,14 @@ impl OrganisationRow {
                 Some(s.la_code.to_string()),
                 None,
             ),
-            OrganisationKind::Partner(k) => {
-                ("partner", None, None, None, None, Some(k.as_str().to_owned()))
-            }
+            OrganisationKind::Partner(k) => (
+                "partner",
+                None,
+                None,
+                None,
+                None,
+                Some(k.as_str().to_owned()),
+            ),
         };
         OrganisationRow {
             tenant_id: tenant.to_owned(),
@@ -121,7 +133,9 @@ impl Tx<'_> {
             updated_at: at,
         };
         let row = OrganisationRow::from_domain(self.tenant.as_str(), &org);
-        diesel::insert_into(organisations::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(organisations::table)
+            .values(&row)
+            .execute(self.conn)?;
         Ok(org)
     }
 
@@ -195,6 +209,9 @@ impl Tx<'_> {
             .filter(organisations::status.eq(OrganisationStatus::Active.as_str()))
             .select(organisations::id)
             .load(self.conn)?;
-        found.iter().map(|i| parse("organisations.id", OrganisationId::parse(i))).collect()
+        found
+            .iter()
+            .map(|i| parse("organisations.id", OrganisationId::parse(i)))
+            .collect()
     }
 }

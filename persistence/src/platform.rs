@@ -58,31 +58,43 @@ impl PlatformTx<'_> {
             created_at: at,
             updated_at: at,
         };
-        diesel::insert_into(tenants::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(tenants::table)
+            .values(&row)
+            .execute(self.conn)?;
         row.into_domain()
     }
 
     /// One tenant.
     pub fn tenant(&mut self, id: &TenantId) -> StoreResult<Option<Tenant>> {
-        let row: Option<TenantRow> =
-            tenants::table.find(id.as_str()).first(self.conn).optional()?;
+        let row: Option<TenantRow> = tenants::table
+            .find(id.as_str())
+            .first(self.conn)
+            .optional()?;
         row.map(TenantRow::into_domain).transpose()
     }
 
     /// The tenant with this slug.
     pub fn tenant_by_slug(&mut self, slug: &str) -> StoreResult<Option<Tenant>> {
-        let row: Option<TenantRow> =
-            tenants::table.filter(tenants::slug.eq(slug)).first(self.conn).optional()?;
+        let row: Option<TenantRow> = tenants::table
+            .filter(tenants::slug.eq(slug))
+            .first(self.conn)
+            .optional()?;
         row.map(TenantRow::into_domain).transpose()
     }
 
     /// Tenants in id order.
     pub fn list_tenants(&mut self, page: &Page) -> StoreResult<Vec<Tenant>> {
-        let mut q = tenants::table.order(tenants::id.asc()).limit(page.limit + 1).into_boxed();
+        let mut q = tenants::table
+            .order(tenants::id.asc())
+            .limit(page.limit + 1)
+            .into_boxed();
         if let Some(after) = &page.after {
             q = q.filter(tenants::id.gt(after.clone()));
         }
-        q.load::<TenantRow>(self.conn)?.into_iter().map(TenantRow::into_domain).collect()
+        q.load::<TenantRow>(self.conn)?
+            .into_iter()
+            .map(TenantRow::into_domain)
+            .collect()
     }
 
     /// Sets a tenant's status; `None` if there is no such tenant.
@@ -92,7 +104,10 @@ impl PlatformTx<'_> {
         status: TenantStatus,
     ) -> StoreResult<Option<Tenant>> {
         diesel::update(tenants::table.find(id.as_str()))
-            .set((tenants::status.eq(status.as_str()), tenants::updated_at.eq(now())))
+            .set((
+                tenants::status.eq(status.as_str()),
+                tenants::updated_at.eq(now()),
+            ))
             .execute(self.conn)?;
         self.tenant(id)
     }
@@ -143,7 +158,10 @@ impl PlatformTx<'_> {
 
     /// Whether this platform admin exists.
     pub fn platform_admin_exists(&mut self, id: &PlatformAdminId) -> StoreResult<bool> {
-        let n: i64 = platform_admins::table.find(id.as_str()).count().get_result(self.conn)?;
+        let n: i64 = platform_admins::table
+            .find(id.as_str())
+            .count()
+            .get_result(self.conn)?;
         Ok(n > 0)
     }
 }

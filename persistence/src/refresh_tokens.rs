@@ -57,14 +57,18 @@ impl PlatformTx<'_> {
             revoked_at: None,
             created_at: now(),
         };
-        diesel::insert_into(refresh_tokens::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(refresh_tokens::table)
+            .values(&row)
+            .execute(self.conn)?;
         Ok(())
     }
 
     /// One refresh token.
     pub fn refresh_token(&mut self, id: &RefreshTokenId) -> StoreResult<Option<RefreshToken>> {
-        let row: Option<RefreshTokenRow> =
-            refresh_tokens::table.find(id.as_str()).first(self.conn).optional()?;
+        let row: Option<RefreshTokenRow> = refresh_tokens::table
+            .find(id.as_str())
+            .first(self.conn)
+            .optional()?;
         row.map(|r| {
             Ok(RefreshToken {
                 id: parse("refresh_tokens.id", RefreshTokenId::parse(&r.id))?,

@@ -54,7 +54,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { pool_size: 10, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            pool_size: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -68,7 +71,10 @@ impl Store {
     /// Opens the pool without migrating.
     pub fn connect(url: &str, options: &StoreOptions) -> StoreResult<Store> {
         let pool = connection::pool(url, options.pool_size, options.acquire_timeout)?;
-        Ok(Store { pool, backend: Backend::of(url) })
+        Ok(Store {
+            pool,
+            backend: Backend::of(url),
+        })
     }
 
     /// Which backend this store runs on.

@@ -13,7 +13,10 @@ use crate::connection::{migrate, Backend};
 const STALE_AFTER_SECS: u64 = 6 * 3600;
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn suffix() -> String {
@@ -70,7 +73,10 @@ fn fresh_postgres(url: &str) -> String {
     let name = format!("concord_test_{}_{}", unix_now(), suffix());
     let _guard = CREATE.lock().unwrap_or_else(|p| p.into_inner());
     let mut conn = admin_conn(url);
-    exec(&mut conn, &format!("CREATE DATABASE {name} TEMPLATE {template}"));
+    exec(
+        &mut conn,
+        &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+    );
     with_database(url, &name)
 }
 
@@ -96,7 +102,10 @@ fn drop_stale(conn: &mut PgConnection) {
     .unwrap_or_default();
     let cutoff = unix_now().saturating_sub(STALE_AFTER_SECS);
     for DbName { datname } in names {
-        let created = datname.split('_').nth(2).and_then(|s| s.parse::<u64>().ok());
+        let created = datname
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse::<u64>().ok());
         if created.is_some_and(|t| t < cutoff) {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
                 .execute(conn);
@@ -114,6 +123,9 @@ mod tests {
             with_database("postgres://u@127.0.0.1:5432/test?sslmode=disable", "x"),
             "postgres://u@127.0.0.1:5432/x?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://u@localhost", "x"), "postgres://u@localhost/x");
+        assert_eq!(
+            with_database("postgres://u@localhost", "x"),
+            "postgres://u@localhost/x"
+        );
     }
 }

@@ -92,7 +92,11 @@ impl Tx<'_> {
     ) -> StoreResult<User> {
         let at = now();
         let id = UserId::new();
-        let status = if password_hash.is_some() { UserStatus::Active } else { UserStatus::Invited };
+        let status = if password_hash.is_some() {
+            UserStatus::Active
+        } else {
+            UserStatus::Invited
+        };
         let (invitation_hash, invitation_expires_at) = match invitation {
             Some((h, exp)) => (Some(h), Some(exp.naive_utc())),
             None => (None, None),
@@ -111,7 +115,9 @@ impl Tx<'_> {
             created_at: at,
             updated_at: at,
         };
-        diesel::insert_into(users::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(users::table)
+            .values(&row)
+            .execute(self.conn)?;
         self.insert_memberships(&id, &new.memberships)?;
         row.into_domain(new.memberships)
     }
@@ -144,8 +150,10 @@ impl Tx<'_> {
 
     /// One user of this tenant with their memberships; `None` also for another tenant's id.
     pub fn user(&mut self, id: &UserId) -> StoreResult<Option<User>> {
-        let row: Option<UserRow> =
-            users::table.find((self.tenant.as_str(), id.as_str())).first(self.conn).optional()?;
+        let row: Option<UserRow> = users::table
+            .find((self.tenant.as_str(), id.as_str()))
+            .first(self.conn)
+            .optional()?;
         match row {
             None => Ok(None),
             Some(row) => {
@@ -180,8 +188,15 @@ impl Tx<'_> {
         let ms: Vec<(String, String, String)> = memberships::table
             .filter(memberships::tenant_id.eq(self.tenant.as_str()))
             .filter(memberships::user_id.eq_any(ids))
-            .order((memberships::user_id.asc(), memberships::organisation_id.asc()))
-            .select((memberships::user_id, memberships::organisation_id, memberships::role))
+            .order((
+                memberships::user_id.asc(),
+                memberships::organisation_id.asc(),
+            ))
+            .select((
+                memberships::user_id,
+                memberships::organisation_id,
+                memberships::role,
+            ))
             .load(self.conn)?;
         rows.into_iter()
             .map(|row| {
@@ -289,7 +304,9 @@ impl Tx<'_> {
             .select((users::tenant_admin, users::status, tenants::status))
             .first(self.conn)
             .optional()?;
-        let Some((tenant_admin, status, tenant_status)) = row else { return Ok(None) };
+        let Some((tenant_admin, status, tenant_status)) = row else {
+            return Ok(None);
+        };
         if status != UserStatus::Active.as_str() {
             return Ok(None);
         }

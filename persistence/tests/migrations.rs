@@ -10,7 +10,10 @@ fn round_trip(url: &str) {
     let reverted = revert_all(url).expect("revert");
     assert!(reverted >= 1, "at least one migration is reverted");
     let applied = migrate(url).expect("re-apply");
-    assert_eq!(applied, reverted, "every reverted migration is applied again");
+    assert_eq!(
+        applied, reverted,
+        "every reverted migration is applied again"
+    );
     // The schema works after the round trip.
     let store = Store::connect(url, &StoreOptions::default()).expect("connect");
     let n = store

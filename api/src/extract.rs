@@ -1,0 +1,299 @@
+//! Request extractors that answer bad input with problem+json: a JSON body that keeps its hash
+//! (for idempotency) and reports a pointer for each bad field, `If-Match`, pagination, and the
+//! error handlers for actix's own path and query extractors.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{web, FromRequest, HttpRequest};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::secrets::sha256_hex;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A JSON request body, parsed strictly, with the SHA-256 of its bytes.
+pub struct Body<T> {
+    /// The parsed body.
+    pub value: T,
+    /// SHA-256 of the raw bytes, for idempotency fingerprints.
+    pub hash: String,
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Reads a whole body, refusing more than `limit` bytes with 413.
+pub async fn read_limited(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> ApiResult<Vec<u8>> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut buf = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest {
+            code: "unreadable_body",
+            detail: format!("the request body could not be read: {e}"),
+        })?;
+        if buf.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// Turns a serde path and message into a 400 (not JSON) or 422 (JSON of the wrong shape).
+pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let inner = err.inner();
+    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        return ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {inner}"),
+        };
+    }
+    let mut pointer = String::new();
+    for seg in err.path().iter() {
+        use serde_path_to_error::Segment;
+        match seg {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Unknown => {}
+        }
+    }
+    let msg = inner.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+    let code = if let Some(field) = msg
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        pointer.push('/');
+        pointer.push_str(field);
+        "required"
+    } else if let Some(field) = msg
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
+        pointer.push('/');
+        pointer.push_str(field);
+        "unknown_field"
+    } else {
+        "invalid_type"
+    };
+    ApiError::invalid(if pointer.is_empty() { "" } else { &pointer }, code, msg)
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json(req.headers()) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the body must be JSON (Content-Type: application/json)".into(),
+                ));
+            }
+            let limit = req
+                .app_data::<web::Data<AppState>>()
+                .map(|s| s.settings.max_body_bytes)
+                .unwrap_or(256 * 1024);
+            let bytes = read_limited(&req, &mut payload, limit).await?;
+            let mut de = serde_json::Deserializer::from_slice(&bytes);
+            let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+            de.end().map_err(|e| ApiError::BadRequest {
+                code: "malformed_json",
+                detail: format!("trailing characters after the JSON body: {e}"),
+            })?;
+            Ok(Body {
+                value,
+                hash: sha256_hex(&bytes),
+            })
+        })
+    }
+}
+
+/// The `If-Match` header, required on updates of editable resources.
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// 428 when absent, 412 when it does not name the current version.
+    pub fn check(&self, current_version: i32) -> ApiResult<()> {
+        let Some(raw) = &self.0 else {
+            return Err(ApiError::PreconditionRequired);
+        };
+        let current = etag(current_version);
+        let ok = raw
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == current);
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let v = req
+            .headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        std::future::ready(Ok(IfMatch(v)))
+    }
+}
+
+/// The strong ETag of a resource at `version`.
+pub fn etag(version: i32) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The largest page.
+pub const MAX_LIMIT: i64 = 100;
+/// The page size when none is asked for.
+pub const DEFAULT_LIMIT: i64 = 50;
+
+/// Cursor pagination parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Most items to return, 1–100 (default 50; larger values are clamped to 100).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The store's page: `limit` clamped, cursor decoded (400 if it is not one of ours).
+    pub fn page(&self) -> ApiResult<persistence::Page> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .filter(|s| s.len() <= 64 && s.is_ascii())
+                    .ok_or(ApiError::BadRequest {
+                        code: "invalid_cursor",
+                        detail: "the cursor is not one this API issued".into(),
+                    })?,
+            ),
+        };
+        Ok(persistence::Page { after, limit })
+    }
+}
+
+/// A page of results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paginated<T> {
+    /// The items, in a stable order (creation order).
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Paginated<T> {
+    /// Builds a page from rows fetched with one extra (which says whether a next page exists).
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        page: &persistence::Page,
+        id: impl Fn(&R) -> String,
+        f: impl Fn(R) -> T,
+    ) -> Self {
+        let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more {
+            rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r)))
+        } else {
+            None
+        };
+        Paginated {
+            items: rows.into_iter().map(f).collect(),
+            next_cursor,
+        }
+    }
+}
+
+/// Problem+json for a path that does not parse.
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest {
+        code: "invalid_path",
+        detail: err.to_string(),
+    }
+    .into()
+}
+
+/// Problem+json for a query string that does not parse.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let detail = err.to_string();
+    ApiError::Validation(vec![domain::FieldError {
+        pointer: "/query".into(),
+        code: "invalid_query",
+        detail,
+    }])
+    .into()
+}
+
+/// Problem+json for actix's own JSON extractor (not used by Concord's handlers, but a safety net).
+pub fn json_config_error(
+    err: actix_web::error::JsonPayloadError,
+    _: &HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            ApiError::PayloadTooLarge(limit)
+        }
+        E::ContentType => ApiError::UnsupportedMediaType("the body must be JSON".into()),
+        other => ApiError::BadRequest {
+            code: "malformed_json",
+            detail: other.to_string(),
+        },
+    }
+    .into()
+}
+
+/// An id from the path; a malformed one cannot exist, so it is 404.
+pub fn path_id<T>(
+    raw: &str,
+    what: &'static str,
+    parse: impl Fn(&str) -> Result<T, domain::ids::InvalidId>,
+) -> ApiResult<T> {
+    parse(raw).map_err(|_| ApiError::NotFound(what))
+}

@@ -1,0 +1,85 @@
+//! Every route, registered so that utoipa-actix-web collects it into the OpenAPI document.
+
+pub mod ops;
+pub mod organisations;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Routes outside `/v1`.
+pub fn root(cfg: &mut ServiceConfig) {
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics)
+        .service(ops::jwks);
+}
+
+/// Routes under `/v1`.
+pub fn v1(cfg: &mut ServiceConfig) {
+    cfg.configure(organisations::routes);
+}
+
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::ApiError;
+
+/// The path templates of the document and their methods, so that the fallback can tell a
+/// wrong method (405 with `Allow`) from a wrong path (404).
+pub struct AllowIndex(Vec<(Vec<String>, Vec<String>)>);
+
+impl AllowIndex {
+    /// Indexes every path of the document.
+    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
+        let entries = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m.to_owned())
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        AllowIndex(entries)
+    }
+
+    fn allowed(&self, path: &str) -> Option<String> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut methods: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(segs, _)| {
+                segs.len() == parts.len()
+                    && segs
+                        .iter()
+                        .zip(&parts)
+                        .all(|(s, p)| (s.starts_with('{') && !p.is_empty()) || s == p)
+            })
+            .flat_map(|(_, ms)| ms.iter().map(String::as_str))
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        (!methods.is_empty()).then(|| methods.join(", "))
+    }
+}
+
+/// Answers every request no route matched: 405 if the path exists with other methods, else 404.
+pub async fn fallback(req: HttpRequest, index: web::Data<AllowIndex>) -> HttpResponse {
+    match index.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed(allow).error_response(),
+        None => ApiError::NotFound("route").error_response(),
+    }
+}
