@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Runs the README's five-minute walk-through against a fresh server, so that the README stays
+# true. The commands between the ">>> walkthrough" and "<<< walkthrough" lines below are the
+# README's, line for line: keep them identical (this script checks, and fails on any drift).
+#
+#   bash scripts/walkthrough.sh        # from anywhere; needs cargo, curl and jq
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+command -v jq >/dev/null || { echo "walkthrough: jq is required" >&2; exit 1; }
+
+# The README's walk-through commands must be this script's: compare the two (blank lines aside).
+readme_block=$(awk '
+  /<!-- walkthrough:begin -->/ { on = 1; next }
+  /<!-- walkthrough:end -->/   { on = 0 }
+  on && /^```/ { fenced = !fenced; next }
+  on && fenced { print }
+' README.md | grep -v '^[[:space:]]*$' || true)
+script_block=$(sed -n '/^# >>> walkthrough$/,/^# <<< walkthrough$/p' scripts/walkthrough.sh |
+  sed '1d;$d' | grep -v '^[[:space:]]*$' || true)
+if [[ -z "$readme_block" || "$readme_block" != "$script_block" ]]; then
+  echo "walkthrough: README.md and scripts/walkthrough.sh disagree (README < > script):" >&2
+  diff <(printf '%s\n' "$readme_block") <(printf '%s\n' "$script_block") >&2 || true
+  exit 1
+fi
+
+echo "walkthrough: building"
+cargo build --bin concord
+
+PORT=18080
+BASE=http://127.0.0.1:$PORT
+PASSWORD='walkthrough-admin-pass-2026'
+DATA_DIR=$(mktemp -d)
+SERVER_PID=
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$DATA_DIR"
+}
+trap stop_server EXIT
+
+if curl -s -o /dev/null "$BASE/healthz"; then
+  echo "walkthrough: something already listens on port $PORT" >&2
+  exit 1
+fi
+CONCORD_DATA_DIR="$DATA_DIR" \
+  CONCORD_BIND="127.0.0.1:$PORT" \
+  CONCORD_BOOTSTRAP_ADMIN_PASSWORD="$PASSWORD" \
+  CONCORD_LOG_LEVEL=warn \
+  target/debug/concord >"$DATA_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  if curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "walkthrough: the server exited:" >&2
+    cat "$DATA_DIR/server.log" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+curl -fsS -o /dev/null "$BASE/healthz"
+echo "walkthrough: server up on $BASE"
+
+# The README uses plain `curl -fsS`. Here the same flags also show what failed: the request
+# and the problem body the server answered with.
+curl() {
+  local args=() a out status
+  for a in "$@"; do
+    [[ "$a" == -fsS ]] && a=-sS
+    args+=("$a")
+  done
+  out=$(command curl "${args[@]}" -w '\n%{http_code}') || return
+  status=${out##*$'\n'}
+  out=${out%$'\n'*}
+  if ((status >= 400)); then
+    {
+      echo "walkthrough: HTTP $status from: curl $*" | sed -E 's/Bearer [^ ]+/Bearer <token>/g'
+      echo "$out"
+      echo "--- server log ---"
+      tail -n 20 "$DATA_DIR/server.log"
+    } >&2
+    return 22
+  fi
+  printf '%s\n' "$out"
+}
+
+# >>> walkthrough
+# 1. Sign in as the platform admin.
+ADMIN_TOKEN=$(curl -fsS "$BASE/v1/auth/token" \
+  --data-urlencode grant_type=password \
+  --data-urlencode username=admin@concord.local \
+  --data-urlencode "password=$PASSWORD" | jq -r .access_token)
+
+# 2. Create a tenant: a local authority's space, and the boundary nothing crosses.
+TENANT_ID=$(curl -fsS "$BASE/v1/tenants" \
+  -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -H 'Idempotency-Key: create-north-shire' \
+  -d '{"slug":"north-shire","name":"North Shire Council"}' | jq -r .id)
+echo "$TENANT_ID"
+
+# 3. Give it its first tenant admin.
+curl -fsS "$BASE/v1/tenants/$TENANT_ID/admins" \
+  -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"email":"officer@northshire.example","name":"Olive Officer","password":"officer-passphrase-1"}' | jq .
+
+# 4. Sign in as that officer: a tenant user names the tenant by its slug.
+OFFICER_TOKEN=$(curl -fsS "$BASE/v1/auth/token" \
+  --data-urlencode grant_type=password \
+  --data-urlencode tenant=north-shire \
+  --data-urlencode username=officer@northshire.example \
+  --data-urlencode password=officer-passphrase-1 | jq -r .access_token)
+
+# 5. Register a school.
+SCHOOL_ID=$(curl -fsS "$BASE/v1/organisations" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"name":"Hill Primary School","kind":"school","urn":"137220","phase":"primary","school_type":"academy","la_code":"202"}' | jq -r .id)
+curl -fsS "$BASE/v1/organisations?limit=10" -H "Authorization: Bearer $OFFICER_TOKEN" | jq .
+
+# 6. Add the school's head.
+curl -fsS "$BASE/v1/users" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "$(jq -n --arg org "$SCHOOL_ID" '{email: "head@hill.example", name: "Harriet Head",
+        password: "head-passphrase-22", memberships: [{organisation_id: $org, role: "head"}]}')" | jq .
+
+# 7. Sign in as the head and ask who you are.
+HEAD_TOKEN=$(curl -fsS "$BASE/v1/auth/token" \
+  --data-urlencode grant_type=password \
+  --data-urlencode tenant=north-shire \
+  --data-urlencode username=head@hill.example \
+  --data-urlencode password=head-passphrase-22 | jq -r .access_token)
+ME=$(curl -fsS "$BASE/v1/me" -H "Authorization: Bearer $HEAD_TOKEN")
+echo "$ME" | jq .
+# <<< walkthrough
+
+echo "$ME" | jq -e --arg tenant "$TENANT_ID" --arg school "$SCHOOL_ID" '
+  .kind == "user"
+  and (.id | startswith("usr_"))
+  and .email == "head@hill.example"
+  and .name == "Harriet Head"
+  and .tenant_admin == false
+  and .tenant.id == $tenant
+  and .tenant.slug == "north-shire"
+  and .tenant.name == "North Shire Council"
+  and (.memberships | length) == 1
+  and .memberships[0].organisation_id == $school
+  and .memberships[0].organisation_name == "Hill Primary School"
+  and .memberships[0].role == "head"
+' >/dev/null || {
+  echo "walkthrough: /v1/me did not describe the head of Hill Primary School in North Shire" >&2
+  exit 1
+}
+echo "walkthrough: passed"
