@@ -38,11 +38,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Reads a whole body, refusing more than `limit` bytes with 413.
-pub async fn read_limited(
-    req: &HttpRequest,
-    payload: &mut Payload,
-    limit: usize,
-) -> ApiResult<Vec<u8>> {
+pub async fn read_limited<S>(req: &HttpRequest, payload: &mut S, limit: usize) -> ApiResult<Vec<u8>>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -95,12 +94,8 @@ pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiErro
         pointer.push('/');
         pointer.push_str(field);
         "required"
-    } else if let Some(field) = msg
-        .strip_prefix("unknown field `")
-        .and_then(|r| r.split('`').next())
-    {
-        pointer.push('/');
-        pointer.push_str(field);
+    } else if msg.starts_with("unknown field `") {
+        // serde's path already ends at the unknown key.
         "unknown_field"
     } else {
         "invalid_type"
@@ -296,4 +291,32 @@ pub fn path_id<T>(
     parse: impl Fn(&str) -> Result<T, domain::ids::InvalidId>,
 ) -> ApiResult<T> {
     parse(raw).map_err(|_| ApiError::NotFound(what))
+}
+
+/// Reads a small body sent as `application/x-www-form-urlencoded` or JSON (the OAuth endpoints
+/// accept both).
+pub async fn form_or_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+    limit: usize,
+) -> ApiResult<T> {
+    let bytes = read_limited(req, payload, limit).await?;
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::BadRequest {
+            code: "invalid_request",
+            detail: format!("malformed form: {e}"),
+        })
+    } else if is_json(req.headers()) {
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(json_error)
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "send application/x-www-form-urlencoded (or application/json)".into(),
+        ))
+    }
 }

@@ -298,6 +298,7 @@ mod tests {
     fn choices_parse_their_text_only() {
         assert_eq!(Colour::parse("dark_blue"), Ok(Colour::DarkBlue));
         assert_eq!(Colour::DarkBlue.as_str(), "dark_blue");
+        assert_eq!(Colour::ALL, &[Colour::Red, Colour::DarkBlue]);
         let err = Colour::parse("DarkBlue").expect_err("not a choice");
         assert!(err.0.contains("red, dark_blue"));
     }

@@ -55,6 +55,9 @@ pub fn is_key_conflict(constraint: &str) -> bool {
     constraint.contains("idempotency_keys")
 }
 
+/// A stored response row: request hash, status, body, location, etag.
+type ResponseRow = (String, i32, String, Option<String>, Option<String>);
+
 type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 fn key(r: &IdempotencyRecord) -> Key<'_> {
@@ -62,18 +65,17 @@ fn key(r: &IdempotencyRecord) -> Key<'_> {
 }
 
 pub(crate) fn prior(conn: &mut DbConnection, r: &IdempotencyRecord) -> StoreResult<Prior> {
-    let row: Option<(String, i32, String, Option<String>, Option<String>)> =
-        idempotency_keys::table
-            .find(key(r))
-            .select((
-                idempotency_keys::request_hash,
-                idempotency_keys::status_code,
-                idempotency_keys::response_body,
-                idempotency_keys::location,
-                idempotency_keys::etag,
-            ))
-            .first(conn)
-            .optional()?;
+    let row: Option<ResponseRow> = idempotency_keys::table
+        .find(key(r))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status_code,
+            idempotency_keys::response_body,
+            idempotency_keys::location,
+            idempotency_keys::etag,
+        ))
+        .first(conn)
+        .optional()?;
     Ok(match row {
         None => Prior::None,
         Some((hash, ..)) if hash != r.request_hash => Prior::Mismatch,

@@ -110,11 +110,14 @@ impl PlatformTx<'_> {
         .set(refresh_tokens::revoked_at.eq(now()))
         .execute(self.conn)?)
     }
+}
 
-    /// Revokes every token issued to a subject (a deactivated user).
-    pub fn revoke_refresh_subject(&mut self, subject_id: &str) -> StoreResult<usize> {
+impl crate::store::Tx<'_> {
+    /// Revokes every refresh token of a user of this tenant (on deactivation).
+    pub fn revoke_refresh_tokens_of(&mut self, subject_id: &str) -> StoreResult<usize> {
         Ok(diesel::update(
             refresh_tokens::table
+                .filter(refresh_tokens::tenant_id.eq(self.tenant.as_str()))
                 .filter(refresh_tokens::subject_id.eq(subject_id))
                 .filter(refresh_tokens::revoked_at.is_null()),
         )

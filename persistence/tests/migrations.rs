@@ -1,4 +1,5 @@
 //! Migrations apply, revert and re-apply on both backends.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use persistence::test_support::fresh_database;
 use persistence::{migrate, revert_all, Store, StoreOptions};

@@ -10,6 +10,7 @@
 pub mod keys;
 pub mod permissions;
 pub mod secrets;
+pub mod tokens;
 
 use std::marker::PhantomData;
 

@@ -1,7 +1,12 @@
 //! Every route, registered so that utoipa-actix-web collects it into the OpenAPI document.
 
+pub mod api_clients;
+pub mod auth;
+pub mod me;
 pub mod ops;
 pub mod organisations;
+pub mod tenants;
+pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -15,7 +20,12 @@ pub fn root(cfg: &mut ServiceConfig) {
 
 /// Routes under `/v1`.
 pub fn v1(cfg: &mut ServiceConfig) {
-    cfg.configure(organisations::routes);
+    cfg.configure(auth::routes)
+        .service(me::get_me)
+        .configure(tenants::routes)
+        .configure(organisations::routes)
+        .configure(users::routes)
+        .configure(api_clients::routes);
 }
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

@@ -1,0 +1,14 @@
+//! `/v1/auth`: the token endpoint, refresh-token revocation and invitation acceptance.
+
+mod accept;
+mod revoke;
+mod token;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the routes.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(token::issue_token)
+        .service(revoke::revoke_token)
+        .service(accept::accept_invitation);
+}
