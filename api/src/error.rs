@@ -260,7 +260,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated(_) => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"concord\""));
             }
-            ApiError::OAuth { status, .. } if *status == StatusCode::UNAUTHORIZED => {
+            ApiError::OAuth {
+                error: "invalid_client",
+                ..
+            } => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"concord\""));
             }
             ApiError::TooManyRequests { retry_after } => {

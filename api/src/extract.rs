@@ -64,6 +64,17 @@ where
     Ok(buf)
 }
 
+/// Parses a JSON body: not JSON at all is 400 `malformed_json`; JSON of the wrong shape is 422
+/// with a pointer to the offending field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: {e}"),
+    })?;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(json_error)
+}
+
 /// Turns a serde path and message into a 400 (not JSON) or 422 (JSON of the wrong shape).
 pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let inner = err.inner();
@@ -121,12 +132,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 .map(|s| s.settings.max_body_bytes)
                 .unwrap_or(256 * 1024);
             let bytes = read_limited(&req, &mut payload, limit).await?;
-            let mut de = serde_json::Deserializer::from_slice(&bytes);
-            let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-            de.end().map_err(|e| ApiError::BadRequest {
-                code: "malformed_json",
-                detail: format!("trailing characters after the JSON body: {e}"),
-            })?;
+            let value: T = parse_json(&bytes)?;
             Ok(Body {
                 value,
                 hash: sha256_hex(&bytes),
@@ -312,8 +318,7 @@ pub async fn form_or_json<T: DeserializeOwned>(
             detail: format!("malformed form: {e}"),
         })
     } else if is_json(req.headers()) {
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut de).map_err(json_error)
+        parse_json(&bytes)
     } else {
         Err(ApiError::UnsupportedMediaType(
             "send application/x-www-form-urlencoded (or application/json)".into(),

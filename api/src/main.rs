@@ -87,10 +87,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
     let app = Application::build(settings).await?;
     if let Some(b) = app.bootstrap() {
+        let configured = std::env::var("CONCORD_BOOTSTRAP_ADMIN_PASSWORD").is_ok();
+        let password = if configured {
+            "(the one in CONCORD_BOOTSTRAP_ADMIN_PASSWORD)"
+        } else {
+            b.password.as_str()
+        };
         say(&format!(
             "\n  Concord created the first platform admin. This is shown once; keep it safe:\n\n    \
              email:    {}\n    password: {}\n\n  Sign in: POST /v1/auth/token with grant_type=password.\n\n",
-            b.email, b.password
+            b.email, password
         ));
     }
     tracing::info!(port = app.port(), "listening");

@@ -95,9 +95,10 @@ pub async fn rate_limit<B: MessageBody + 'static>(
         .map(|(_, t)| t.trim().to_owned());
     let claims = token.and_then(|t| state.keys.verify::<Claims>(&t).ok());
     let client_key = match &claims {
-        Some(c) => format!("rl:sub:{}", c.sub),
+        Some(c) => format!("{}:rl:sub:{}", state.settings.cache_prefix, c.sub),
         None => format!(
-            "rl:ip:{}",
+            "{}:rl:ip:{}",
+            state.settings.cache_prefix,
             req.peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default()
@@ -112,7 +113,13 @@ pub async fn rate_limit<B: MessageBody + 'static>(
     let mut over = (count > limit).then_some(reset);
     if let (None, Some(t)) = (over, tenant) {
         let tenant_limit = u64::from(state.settings.tenant_rate_limit_per_minute);
-        let (n, r) = state.cache.hit(&format!("rl:ten:{t}"), WINDOW).await;
+        let (n, r) = state
+            .cache
+            .hit(
+                &format!("{}:rl:ten:{t}", state.settings.cache_prefix),
+                WINDOW,
+            )
+            .await;
         if n > tenant_limit {
             over = Some(r);
         }
