@@ -8,6 +8,7 @@
 //! same database transaction as the data, and passed in [`Resource`].
 
 use crate::ids::{ApiClientId, OrganisationId, PlatformAdminId, TenantId, UserId};
+use crate::partnership::{MemberRole, MemberStatus};
 use crate::user::{Membership, OrgRole, Scope};
 
 /// Who is asking: authenticated, with the facts the rules need, loaded fresh for each request.
@@ -106,6 +107,90 @@ pub enum Resource<'a> {
     User(Option<&'a UserId>),
     /// The tenant's API clients.
     ApiClients,
+    /// Partnerships; `Some` carries the facts about the one acted on.
+    Partnership(Option<&'a PartnershipFacts<'a>>),
+    /// The organisation a new partnership is proposed with as its lead member.
+    LeadOrganisation(&'a OrganisationId),
+    /// An organisation's own place in a partnership: answering its invitation (`Update`) or
+    /// leaving (`Retire`). Only the organisation's head decides.
+    MemberOrganisation(&'a OrganisationId),
+    /// The change audit; `Some` narrows it to one partnership.
+    Audit(Option<&'a PartnershipFacts<'a>>),
+}
+
+/// One stint of an organisation in a partnership, as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberFact {
+    /// The organisation.
+    pub organisation: OrganisationId,
+    /// Its role.
+    pub role: MemberRole,
+    /// Where the stint stands.
+    pub status: MemberStatus,
+}
+
+/// What the rules need to know about a partnership, loaded in the same transaction as it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartnershipFacts<'a> {
+    /// The coordinator.
+    pub coordinator: Option<&'a UserId>,
+    /// The chair.
+    pub chair: Option<&'a UserId>,
+    /// Every stint of every organisation, current and past.
+    pub members: &'a [MemberFact],
+}
+
+/// Where a user stands towards one partnership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// Tenant admin, coordinator, or head of an active lead member: may manage it.
+    Manager,
+    /// Chair, or a user of an active member organisation: may read it.
+    Member,
+    /// Only a pending, declined or former member: sees nothing beyond its own invitation.
+    Outsider,
+    /// No relation: may not know it exists.
+    Stranger,
+}
+
+fn standing(u: &UserPrincipal, f: &PartnershipFacts<'_>) -> Standing {
+    let mine = |m: &&MemberFact| u.role_in(&m.organisation).is_some();
+    let active = |m: &&MemberFact| m.status == MemberStatus::Active;
+    let leads = f.members.iter().filter(mine).filter(active).any(|m| {
+        m.role == MemberRole::Lead && u.role_in(&m.organisation) == Some(OrgRole::Head)
+    });
+    if u.tenant_admin || f.coordinator == Some(&u.id) || leads {
+        Standing::Manager
+    } else if f.chair == Some(&u.id) || f.members.iter().filter(mine).any(|m| active(&m)) {
+        Standing::Member
+    } else if f.members.iter().any(|m| mine(&m)) {
+        Standing::Outsider
+    } else {
+        Standing::Stranger
+    }
+}
+
+const NOT_A_MEMBER: Decision = Forbidden("not_a_member");
+
+fn partnership(u: &UserPrincipal, action: Action, facts: Option<&PartnershipFacts<'_>>) -> Decision {
+    let holds_head = u.memberships.iter().any(|m| m.role == OrgRole::Head);
+    match (action, facts) {
+        (List, _) => Allow,
+        (Create, _) if u.tenant_admin || holds_head => Allow,
+        (Create, _) => Forbidden("tenant_admin_or_head_required"),
+        (_, None) => Forbidden("partnership_required"),
+        (Read, Some(f)) => match standing(u, f) {
+            Standing::Manager | Standing::Member => Allow,
+            Standing::Outsider => NOT_A_MEMBER,
+            Standing::Stranger => Hidden,
+        },
+        (Update | Retire, Some(f)) => match standing(u, f) {
+            Standing::Manager => Allow,
+            Standing::Member => Forbidden("partnership_manager_required"),
+            Standing::Outsider => NOT_A_MEMBER,
+            Standing::Stranger => Hidden,
+        },
+    }
 }
 
 /// The answer.
@@ -195,6 +280,41 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
             Read | List => scoped(c, Scope::UsersRead),
             Create | Update | Retire => scoped(c, Scope::UsersWrite),
         },
+
+        // Partnerships: the tenant admin brokers, a head proposes; members read; the tenant
+        // admin, the coordinator and the lead school's head manage (rule 4).
+        (Principal::User(u), Resource::Partnership(facts)) => partnership(u, action, facts),
+        (Principal::ApiClient(c), Resource::Partnership(_)) => match action {
+            Read | List => scoped(c, Scope::PartnershipsRead),
+            Create | Update | Retire => MISSING_SCOPE,
+        },
+        (Principal::User(u), Resource::LeadOrganisation(org)) => {
+            if u.tenant_admin || u.role_in(org) == Some(OrgRole::Head) {
+                Allow
+            } else {
+                Forbidden("not_head_of_organisation")
+            }
+        }
+        // Only a head answers for their organisation: not the tenant admin, not a leader.
+        (Principal::User(u), Resource::MemberOrganisation(org)) => {
+            if u.role_in(org) == Some(OrgRole::Head) {
+                Allow
+            } else {
+                Forbidden("head_required")
+            }
+        }
+        (Principal::ApiClient(_), Resource::LeadOrganisation(_) | Resource::MemberOrganisation(_)) => {
+            Forbidden("head_required")
+        }
+
+        // The change audit: the tenant admin sees it all, a coordinator their partnership's.
+        (Principal::User(u), Resource::Audit(_)) if u.tenant_admin && action == List => Allow,
+        (Principal::User(u), Resource::Audit(Some(f)))
+            if action == List && f.coordinator == Some(&u.id) =>
+        {
+            Allow
+        }
+        (_, Resource::Audit(_)) => NOT_TENANT_ADMIN,
 
         // Credentials for frontends are issued by people, never by another client.
         (Principal::User(u), Resource::ApiClients) => admin(u),
@@ -392,5 +512,126 @@ mod tests {
             Resource::Organisation(None),
         );
         assert_eq!(d, Forbidden("insufficient_scope"));
+    }
+
+    /// The callers of the partnership table, each with one relation to the partnership.
+    #[derive(Debug, Clone, Copy)]
+    enum Rel {
+        Platform,
+        TenantAdmin,
+        Coordinator,
+        Chair,
+        LeadHead,
+        MemberHead,
+        MemberLeader,
+        MemberStaff,
+        MemberGovernor,
+        PendingHead,
+        DeclinedHead,
+        FormerHead,
+        NonMemberHead,
+        ClientWithScope,
+        ClientWithout,
+    }
+
+    fn org(n: u8) -> OrganisationId {
+        OrganisationId::parse(&format!("org_01hx00000000000000000000{n:02}")).expect("id")
+    }
+
+    fn rel_principal(rel: Rel) -> Principal {
+        let tenant = TenantId::parse("ten_01hx0000000000000000000001").expect("id");
+        let id = match rel {
+            Rel::Coordinator => UserId::parse("usr_01hx0000000000000000000c00").expect("id"),
+            Rel::Chair => UserId::parse("usr_01hx0000000000000000000c01").expect("id"),
+            _ => UserId::parse(ME).expect("id"),
+        };
+        let user = |admin: bool, ms: Vec<(u8, OrgRole)>| {
+            Principal::User(UserPrincipal {
+                tenant: tenant.clone(),
+                id: id.clone(),
+                tenant_admin: admin,
+                memberships: ms.into_iter().map(|(n, role)| Membership { organisation_id: org(n), role }).collect(),
+            })
+        };
+        let client = |scopes| Principal::ApiClient(ClientPrincipal {
+            tenant: tenant.clone(),
+            id: ApiClientId::parse("cli_01hx0000000000000000000001").expect("id"),
+            scopes,
+        });
+        match rel {
+            Rel::Platform => Principal::PlatformAdmin { id: PlatformAdminId::parse("pad_01hx0000000000000000000001").expect("id") },
+            Rel::TenantAdmin => user(true, vec![]),
+            Rel::Coordinator | Rel::Chair => user(false, vec![]),
+            Rel::LeadHead => user(false, vec![(1, OrgRole::Head)]),
+            Rel::MemberHead => user(false, vec![(2, OrgRole::Head)]),
+            Rel::MemberLeader => user(false, vec![(2, OrgRole::Leader)]),
+            Rel::MemberStaff => user(false, vec![(2, OrgRole::Staff)]),
+            Rel::MemberGovernor => user(false, vec![(2, OrgRole::Governor)]),
+            Rel::PendingHead => user(false, vec![(3, OrgRole::Head)]),
+            Rel::DeclinedHead => user(false, vec![(4, OrgRole::Head)]),
+            Rel::FormerHead => user(false, vec![(5, OrgRole::Head)]),
+            Rel::NonMemberHead => user(false, vec![(6, OrgRole::Head)]),
+            Rel::ClientWithScope => client(vec![Scope::PartnershipsRead]),
+            Rel::ClientWithout => client(vec![]),
+        }
+    }
+
+    #[test]
+    fn partnership_visibility_table() {
+        use crate::partnership::{MemberRole as R, MemberStatus as S};
+        let coordinator = UserId::parse("usr_01hx0000000000000000000c00").expect("id");
+        let chair = UserId::parse("usr_01hx0000000000000000000c01").expect("id");
+        let fact = |n, role, status| MemberFact { organisation: org(n), role, status };
+        let members = vec![
+            fact(1, R::Lead, S::Active),
+            fact(2, R::Member, S::Active),
+            fact(3, R::Member, S::Invited),
+            fact(4, R::Member, S::Declined),
+            fact(5, R::Member, S::Left),
+        ];
+        let facts = PartnershipFacts { coordinator: Some(&coordinator), chair: Some(&chair), members: &members };
+        let rels = [
+            Rel::Platform, Rel::TenantAdmin, Rel::Coordinator, Rel::Chair, Rel::LeadHead, Rel::MemberHead,
+            Rel::MemberLeader, Rel::MemberStaff, Rel::MemberGovernor, Rel::PendingHead, Rel::DeclinedHead,
+            Rel::FormerHead, Rel::NonMemberHead, Rel::ClientWithScope, Rel::ClientWithout,
+        ];
+        let (own, pending) = (org(2), org(3));
+        //                                            Plat TAdm Coor Chai Lead MHd  MLdr MStf MGov Pend Decl Form NonM CScp CNo
+        let table: Vec<(Resource<'_>, Action, &str)> = vec![
+            (Resource::Partnership(None), List,      "F    A    A    A    A    A    A    A    A    A    A    A    A    A    F"),
+            (Resource::Partnership(None), Create,    "F    A    F    F    A    A    F    F    F    A    A    A    A    F    F"),
+            (Resource::Partnership(Some(&facts)), Read,   "F A A A A A A A A F F F H A F"),
+            (Resource::Partnership(Some(&facts)), Update, "F A A F A F F F F F F F H F F"),
+            (Resource::Partnership(Some(&facts)), Retire, "F A A F A F F F F F F F H F F"),
+            (Resource::LeadOrganisation(&own), Create,    "F A F F F A F F F F F F F F F"),
+            (Resource::MemberOrganisation(&own), Update,  "F F F F F A F F F F F F F F F"),
+            (Resource::MemberOrganisation(&pending), Update, "F F F F F F F F F A F F F F F"),
+            (Resource::MemberOrganisation(&own), Retire,  "F F F F F A F F F F F F F F F"),
+            (Resource::Audit(None), List,                 "F A F F F F F F F F F F F F F"),
+            (Resource::Audit(Some(&facts)), List,         "F A A F F F F F F F F F F F F"),
+        ];
+        let mut failures = Vec::new();
+        for (resource, action, row) in &table {
+            let want = expect(row);
+            assert_eq!(want.len(), rels.len(), "row {resource:?} {action:?} is the wrong width");
+            for (r, expected) in rels.iter().zip(want) {
+                let got = letter(decide(&rel_principal(*r), *action, *resource));
+                if got != expected {
+                    failures.push(format!("{r:?} {action:?} {resource:?}: got {got}, want {expected}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "partnership table mismatches:\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn pending_and_former_members_learn_only_that_they_are_not_members() {
+        use crate::partnership::{MemberRole as R, MemberStatus as S};
+        let members = vec![MemberFact { organisation: org(3), role: R::Member, status: S::Invited }];
+        let facts = PartnershipFacts { coordinator: None, chair: None, members: &members };
+        let d = decide(&rel_principal(Rel::PendingHead), Read, Resource::Partnership(Some(&facts)));
+        assert_eq!(d, Forbidden("not_a_member"));
+        let d = decide(&rel_principal(Rel::NonMemberHead), Read, Resource::Partnership(Some(&facts)));
+        assert_eq!(d, Hidden, "a stranger may not learn the partnership exists");
     }
 }

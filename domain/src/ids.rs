@@ -105,6 +105,18 @@ id_type!(
     RefreshTokenId, "rtk", "refresh token"
 );
 id_type!(
+    /// A partnership of schools and partners.
+    PartnershipId, "prt", "partnership"
+);
+id_type!(
+    /// One stint of an organisation in a partnership, from invitation to leaving.
+    MemberId, "mem", "membership"
+);
+id_type!(
+    /// One change-audit entry.
+    AuditId, "aud", "audit entry"
+);
+id_type!(
     /// One HTTP request, for logs and audit.
     RequestId, "req", "request"
 );

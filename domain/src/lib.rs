@@ -7,6 +7,7 @@
 pub mod authz;
 pub mod ids;
 pub mod organisation;
+pub mod partnership;
 pub mod tenant;
 pub mod user;
 pub mod validation;

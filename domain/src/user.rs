@@ -98,5 +98,7 @@ crate::choice!(
         UsersRead = "users:read",
         /// Create and change users.
         UsersWrite = "users:write",
+        /// Read partnerships, their members and overviews.
+        PartnershipsRead = "partnerships:read",
     }
 );

@@ -10,17 +10,21 @@ mod schema;
 pub mod store;
 
 mod api_clients;
+mod audit;
 mod idempotency;
 mod organisations;
+mod partnerships;
 mod platform;
 mod refresh_tokens;
 mod users;
 
 pub use api_clients::{ApiClient, ClientCredential, NewApiClient};
+pub use audit::{AuditEvent, AuditFilter, NewAuditEvent};
 pub use connection::{establish, migrate, revert_all, sqlite_path, Backend, DbConnection};
 pub use error::{StoreError, StoreResult};
 pub use idempotency::{is_key_conflict, IdempotencyRecord, Prior, StoredResponse};
 pub use organisations::OrganisationFilter;
+pub use partnerships::{Invitation, PartnershipFilter};
 pub use platform::PlatformAdminCredential;
 pub use refresh_tokens::RefreshToken;
 pub use store::{now, Page, PlatformTx, Store, StoreOptions, Tx};

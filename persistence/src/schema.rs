@@ -119,4 +119,60 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     refresh_tokens,
     idempotency_keys,
+    partnerships,
+    partnership_members,
+    audit_events,
 );
+
+diesel::table! {
+    partnerships (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        vision -> Nullable<Text>,
+        aims -> Text,
+        status -> Text,
+        broker_organisation_id -> Nullable<Text>,
+        coordinator_id -> Nullable<Text>,
+        chair_id -> Nullable<Text>,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_members (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        partnership_id -> Text,
+        organisation_id -> Text,
+        role -> Text,
+        status -> Text,
+        point_person_id -> Nullable<Text>,
+        invited_by -> Text,
+        invited_at -> Timestamp,
+        joined_at -> Nullable<Timestamp>,
+        left_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        partnership_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Text,
+    }
+}
+

@@ -1,0 +1,4 @@
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE partnership_members;
+DROP TABLE partnerships;
