@@ -36,6 +36,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<ProblemField>)]
     pub errors: Vec<FieldError>,
+    /// For `illegal_transition`: the resource's current status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
     /// For the token endpoint: the OAuth 2.0 error code (RFC 6749 §5.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -92,6 +95,14 @@ pub enum ApiError {
         code: &'static str,
         /// What conflicts.
         detail: String,
+    },
+    /// 409: a status change the lifecycle does not allow; names the current status.
+    #[error("cannot move from {from} to {to}")]
+    IllegalTransition {
+        /// The current status.
+        from: String,
+        /// The status asked for.
+        to: String,
     },
     /// 412: `If-Match` does not match the current `ETag`.
     #[error("the resource has changed since it was read")]
@@ -155,6 +166,7 @@ impl ApiError {
             NotFound(what) => ("not_found", "Not found", Some(format!("{what} not found"))),
             MethodNotAllowed(_) => ("method_not_allowed", "Method not allowed", None),
             Conflict { code, detail } => (code, "Conflict", Some(detail.clone())),
+            IllegalTransition { .. } => ("illegal_transition", "Conflict", Some(self.to_string())),
             PreconditionFailed => (
                 "etag_mismatch",
                 "Precondition failed",
@@ -216,7 +228,7 @@ impl ResponseError for ApiError {
             Forbidden(_) => StatusCode::FORBIDDEN,
             NotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Conflict { .. } => StatusCode::CONFLICT,
+            Conflict { .. } | IllegalTransition { .. } => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -251,6 +263,10 @@ impl ResponseError for ApiError {
             },
             error: match self {
                 ApiError::OAuth { error, .. } => Some((*error).into()),
+                _ => None,
+            },
+            current_status: match self {
+                ApiError::IllegalTransition { from, .. } => Some(from.clone()),
                 _ => None,
             },
         };

@@ -141,6 +141,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A JSON body that may be absent: no body at all is `None`; a body that is there must be
+/// good JSON of the right shape (400/413/415/422 otherwise, never silently `None`).
+pub struct OptionalBody<T>(pub Option<Body<T>>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let limit = req
+                .app_data::<web::Data<AppState>>()
+                .map(|s| s.settings.max_body_bytes)
+                .unwrap_or(256 * 1024);
+            let bytes = read_limited(&req, &mut payload, limit).await?;
+            if bytes.is_empty() {
+                return Ok(OptionalBody(None));
+            }
+            if !is_json(req.headers()) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the body must be JSON (Content-Type: application/json)".into(),
+                ));
+            }
+            let value: T = parse_json(&bytes)?;
+            Ok(OptionalBody(Some(Body {
+                value,
+                hash: sha256_hex(&bytes),
+            })))
+        })
+    }
+}
+
 /// The `If-Match` header, required on updates of editable resources.
 pub struct IfMatch(Option<String>);
 

@@ -4,6 +4,7 @@
 //! visibility function through typed extractors, and run one store transaction off the async
 //! executor.
 
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;

@@ -24,6 +24,8 @@ use crate::error::{Problem, ProblemField};
         (name = "organisations", description = "Schools and partner organisations"),
         (name = "users", description = "Users, tenant roles and organisation roles"),
         (name = "api-clients", description = "Client credentials for third-party frontends"),
+        (name = "partnerships", description = "Partnerships, membership by invitation, overviews"),
+        (name = "audit", description = "The append-only change audit"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -116,6 +116,10 @@ pub enum Resource<'a> {
     MemberOrganisation(&'a OrganisationId),
     /// The change audit; `Some` narrows it to one partnership.
     Audit(Option<&'a PartnershipFacts<'a>>),
+    /// Creating a partnership with no lead school: brokering, the tenant admin's job.
+    Brokering,
+    /// Every partnership of the tenant at once, rather than the caller's own.
+    AllPartnerships,
 }
 
 /// One stint of an organisation in a partnership, as the rules see it.
@@ -156,9 +160,10 @@ enum Standing {
 fn standing(u: &UserPrincipal, f: &PartnershipFacts<'_>) -> Standing {
     let mine = |m: &&MemberFact| u.role_in(&m.organisation).is_some();
     let active = |m: &&MemberFact| m.status == MemberStatus::Active;
-    let leads = f.members.iter().filter(mine).filter(active).any(|m| {
-        m.role == MemberRole::Lead && u.role_in(&m.organisation) == Some(OrgRole::Head)
-    });
+    let leads =
+        f.members.iter().filter(mine).filter(active).any(|m| {
+            m.role == MemberRole::Lead && u.role_in(&m.organisation) == Some(OrgRole::Head)
+        });
     if u.tenant_admin || f.coordinator == Some(&u.id) || leads {
         Standing::Manager
     } else if f.chair == Some(&u.id) || f.members.iter().filter(mine).any(|m| active(&m)) {
@@ -172,7 +177,11 @@ fn standing(u: &UserPrincipal, f: &PartnershipFacts<'_>) -> Standing {
 
 const NOT_A_MEMBER: Decision = Forbidden("not_a_member");
 
-fn partnership(u: &UserPrincipal, action: Action, facts: Option<&PartnershipFacts<'_>>) -> Decision {
+fn partnership(
+    u: &UserPrincipal,
+    action: Action,
+    facts: Option<&PartnershipFacts<'_>>,
+) -> Decision {
     let holds_head = u.memberships.iter().any(|m| m.role == OrgRole::Head);
     match (action, facts) {
         (List, _) => Allow,
@@ -295,6 +304,12 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
                 Forbidden("not_head_of_organisation")
             }
         }
+        (Principal::User(u), Resource::Brokering) => admin(u),
+        (Principal::User(u), Resource::AllPartnerships) if action == Read => admin(u),
+        (Principal::ApiClient(c), Resource::AllPartnerships) if action == Read => {
+            scoped(c, Scope::PartnershipsRead)
+        }
+        (_, Resource::Brokering | Resource::AllPartnerships) => NOT_TENANT_ADMIN,
         // Only a head answers for their organisation: not the tenant admin, not a leader.
         (Principal::User(u), Resource::MemberOrganisation(org)) => {
             if u.role_in(org) == Some(OrgRole::Head) {
@@ -303,9 +318,10 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
                 Forbidden("head_required")
             }
         }
-        (Principal::ApiClient(_), Resource::LeadOrganisation(_) | Resource::MemberOrganisation(_)) => {
-            Forbidden("head_required")
-        }
+        (
+            Principal::ApiClient(_),
+            Resource::LeadOrganisation(_) | Resource::MemberOrganisation(_),
+        ) => Forbidden("head_required"),
 
         // The change audit: the tenant admin sees it all, a coordinator their partnership's.
         (Principal::User(u), Resource::Audit(_)) if u.tenant_admin && action == List => Allow,
@@ -550,16 +566,26 @@ mod tests {
                 tenant: tenant.clone(),
                 id: id.clone(),
                 tenant_admin: admin,
-                memberships: ms.into_iter().map(|(n, role)| Membership { organisation_id: org(n), role }).collect(),
+                memberships: ms
+                    .into_iter()
+                    .map(|(n, role)| Membership {
+                        organisation_id: org(n),
+                        role,
+                    })
+                    .collect(),
             })
         };
-        let client = |scopes| Principal::ApiClient(ClientPrincipal {
-            tenant: tenant.clone(),
-            id: ApiClientId::parse("cli_01hx0000000000000000000001").expect("id"),
-            scopes,
-        });
+        let client = |scopes| {
+            Principal::ApiClient(ClientPrincipal {
+                tenant: tenant.clone(),
+                id: ApiClientId::parse("cli_01hx0000000000000000000001").expect("id"),
+                scopes,
+            })
+        };
         match rel {
-            Rel::Platform => Principal::PlatformAdmin { id: PlatformAdminId::parse("pad_01hx0000000000000000000001").expect("id") },
+            Rel::Platform => Principal::PlatformAdmin {
+                id: PlatformAdminId::parse("pad_01hx0000000000000000000001").expect("id"),
+            },
             Rel::TenantAdmin => user(true, vec![]),
             Rel::Coordinator | Rel::Chair => user(false, vec![]),
             Rel::LeadHead => user(false, vec![(1, OrgRole::Head)]),
@@ -581,7 +607,11 @@ mod tests {
         use crate::partnership::{MemberRole as R, MemberStatus as S};
         let coordinator = UserId::parse("usr_01hx0000000000000000000c00").expect("id");
         let chair = UserId::parse("usr_01hx0000000000000000000c01").expect("id");
-        let fact = |n, role, status| MemberFact { organisation: org(n), role, status };
+        let fact = |n, role, status| MemberFact {
+            organisation: org(n),
+            role,
+            status,
+        };
         let members = vec![
             fact(1, R::Lead, S::Active),
             fact(2, R::Member, S::Active),
@@ -589,49 +619,131 @@ mod tests {
             fact(4, R::Member, S::Declined),
             fact(5, R::Member, S::Left),
         ];
-        let facts = PartnershipFacts { coordinator: Some(&coordinator), chair: Some(&chair), members: &members };
+        let facts = PartnershipFacts {
+            coordinator: Some(&coordinator),
+            chair: Some(&chair),
+            members: &members,
+        };
         let rels = [
-            Rel::Platform, Rel::TenantAdmin, Rel::Coordinator, Rel::Chair, Rel::LeadHead, Rel::MemberHead,
-            Rel::MemberLeader, Rel::MemberStaff, Rel::MemberGovernor, Rel::PendingHead, Rel::DeclinedHead,
-            Rel::FormerHead, Rel::NonMemberHead, Rel::ClientWithScope, Rel::ClientWithout,
+            Rel::Platform,
+            Rel::TenantAdmin,
+            Rel::Coordinator,
+            Rel::Chair,
+            Rel::LeadHead,
+            Rel::MemberHead,
+            Rel::MemberLeader,
+            Rel::MemberStaff,
+            Rel::MemberGovernor,
+            Rel::PendingHead,
+            Rel::DeclinedHead,
+            Rel::FormerHead,
+            Rel::NonMemberHead,
+            Rel::ClientWithScope,
+            Rel::ClientWithout,
         ];
         let (own, pending) = (org(2), org(3));
         //                                            Plat TAdm Coor Chai Lead MHd  MLdr MStf MGov Pend Decl Form NonM CScp CNo
         let table: Vec<(Resource<'_>, Action, &str)> = vec![
-            (Resource::Partnership(None), List,      "F    A    A    A    A    A    A    A    A    A    A    A    A    A    F"),
-            (Resource::Partnership(None), Create,    "F    A    F    F    A    A    F    F    F    A    A    A    A    F    F"),
-            (Resource::Partnership(Some(&facts)), Read,   "F A A A A A A A A F F F H A F"),
-            (Resource::Partnership(Some(&facts)), Update, "F A A F A F F F F F F F H F F"),
-            (Resource::Partnership(Some(&facts)), Retire, "F A A F A F F F F F F F H F F"),
-            (Resource::LeadOrganisation(&own), Create,    "F A F F F A F F F F F F F F F"),
-            (Resource::MemberOrganisation(&own), Update,  "F F F F F A F F F F F F F F F"),
-            (Resource::MemberOrganisation(&pending), Update, "F F F F F F F F F A F F F F F"),
-            (Resource::MemberOrganisation(&own), Retire,  "F F F F F A F F F F F F F F F"),
-            (Resource::Audit(None), List,                 "F A F F F F F F F F F F F F F"),
-            (Resource::Audit(Some(&facts)), List,         "F A A F F F F F F F F F F F F"),
+            (
+                Resource::Partnership(None),
+                List,
+                "F    A    A    A    A    A    A    A    A    A    A    A    A    A    F",
+            ),
+            (
+                Resource::Partnership(None),
+                Create,
+                "F    A    F    F    A    A    F    F    F    A    A    A    A    F    F",
+            ),
+            (
+                Resource::Partnership(Some(&facts)),
+                Read,
+                "F A A A A A A A A F F F H A F",
+            ),
+            (
+                Resource::Partnership(Some(&facts)),
+                Update,
+                "F A A F A F F F F F F F H F F",
+            ),
+            (
+                Resource::Partnership(Some(&facts)),
+                Retire,
+                "F A A F A F F F F F F F H F F",
+            ),
+            (
+                Resource::LeadOrganisation(&own),
+                Create,
+                "F A F F F A F F F F F F F F F",
+            ),
+            (
+                Resource::MemberOrganisation(&own),
+                Update,
+                "F F F F F A F F F F F F F F F",
+            ),
+            (
+                Resource::MemberOrganisation(&pending),
+                Update,
+                "F F F F F F F F F A F F F F F",
+            ),
+            (
+                Resource::MemberOrganisation(&own),
+                Retire,
+                "F F F F F A F F F F F F F F F",
+            ),
+            (Resource::Audit(None), List, "F A F F F F F F F F F F F F F"),
+            (
+                Resource::Audit(Some(&facts)),
+                List,
+                "F A A F F F F F F F F F F F F",
+            ),
         ];
         let mut failures = Vec::new();
         for (resource, action, row) in &table {
             let want = expect(row);
-            assert_eq!(want.len(), rels.len(), "row {resource:?} {action:?} is the wrong width");
+            assert_eq!(
+                want.len(),
+                rels.len(),
+                "row {resource:?} {action:?} is the wrong width"
+            );
             for (r, expected) in rels.iter().zip(want) {
                 let got = letter(decide(&rel_principal(*r), *action, *resource));
                 if got != expected {
-                    failures.push(format!("{r:?} {action:?} {resource:?}: got {got}, want {expected}"));
+                    failures.push(format!(
+                        "{r:?} {action:?} {resource:?}: got {got}, want {expected}"
+                    ));
                 }
             }
         }
-        assert!(failures.is_empty(), "partnership table mismatches:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "partnership table mismatches:\n{}",
+            failures.join("\n")
+        );
     }
 
     #[test]
     fn pending_and_former_members_learn_only_that_they_are_not_members() {
         use crate::partnership::{MemberRole as R, MemberStatus as S};
-        let members = vec![MemberFact { organisation: org(3), role: R::Member, status: S::Invited }];
-        let facts = PartnershipFacts { coordinator: None, chair: None, members: &members };
-        let d = decide(&rel_principal(Rel::PendingHead), Read, Resource::Partnership(Some(&facts)));
+        let members = vec![MemberFact {
+            organisation: org(3),
+            role: R::Member,
+            status: S::Invited,
+        }];
+        let facts = PartnershipFacts {
+            coordinator: None,
+            chair: None,
+            members: &members,
+        };
+        let d = decide(
+            &rel_principal(Rel::PendingHead),
+            Read,
+            Resource::Partnership(Some(&facts)),
+        );
         assert_eq!(d, Forbidden("not_a_member"));
-        let d = decide(&rel_principal(Rel::NonMemberHead), Read, Resource::Partnership(Some(&facts)));
+        let d = decide(
+            &rel_principal(Rel::NonMemberHead),
+            Read,
+            Resource::Partnership(Some(&facts)),
+        );
         assert_eq!(d, Hidden, "a stranger may not learn the partnership exists");
     }
 }

@@ -61,14 +61,21 @@ impl PartnershipStatus {
 
     /// Whether members may still be invited and the partnership changed.
     pub fn is_open(self) -> bool {
-        matches!(self, PartnershipStatus::Proposed | PartnershipStatus::Forming | PartnershipStatus::Active)
+        matches!(
+            self,
+            PartnershipStatus::Proposed | PartnershipStatus::Forming | PartnershipStatus::Active
+        )
     }
 }
 
 /// The status after an invitation was sent or answered: `proposed` becomes `forming` once
 /// somebody is invited; a forming partnership becomes `active` once nobody is left to answer and
 /// at least two organisations are in it. Any other status is left alone.
-pub fn after_invitations(status: PartnershipStatus, pending: usize, active: usize) -> PartnershipStatus {
+pub fn after_invitations(
+    status: PartnershipStatus,
+    pending: usize,
+    active: usize,
+) -> PartnershipStatus {
     use PartnershipStatus::*;
     match status {
         Proposed | Forming if pending == 0 && active >= 2 => Active,
@@ -187,7 +194,11 @@ mod tests {
         ];
         for from in PartnershipStatus::ALL {
             for to in PartnershipStatus::ALL {
-                assert_eq!(from.can_move_to(*to), legal.contains(&(*from, *to)), "{from} -> {to}");
+                assert_eq!(
+                    from.can_move_to(*to),
+                    legal.contains(&(*from, *to)),
+                    "{from} -> {to}"
+                );
             }
         }
     }
@@ -198,8 +209,16 @@ mod tests {
         assert_eq!(after_invitations(Proposed, 1, 0), Forming);
         assert_eq!(after_invitations(Forming, 1, 3), Forming);
         assert_eq!(after_invitations(Forming, 0, 4), Active);
-        assert_eq!(after_invitations(Forming, 0, 1), Forming, "one school is not a partnership");
-        assert_eq!(after_invitations(Active, 2, 4), Active, "a later invitation leaves it active");
+        assert_eq!(
+            after_invitations(Forming, 0, 1),
+            Forming,
+            "one school is not a partnership"
+        );
+        assert_eq!(
+            after_invitations(Active, 2, 4),
+            Active,
+            "a later invitation leaves it active"
+        );
         assert_eq!(after_invitations(Suspended, 0, 4), Suspended);
     }
 }

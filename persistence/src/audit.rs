@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::AuditId;
+use domain::{AuditId, TenantId};
 
 use crate::error::{parse, StoreResult};
 use crate::schema::audit_events;
-use crate::store::{now, Page, Tx};
+use crate::store::{now, Page, PlatformTx, Tx};
 
 /// A change to record.
 #[derive(Debug, Clone)]
@@ -84,29 +84,50 @@ pub struct AuditFilter {
     pub actor_id: Option<String>,
 }
 
+fn insert(
+    conn: &mut crate::DbConnection,
+    tenant: &TenantId,
+    e: NewAuditEvent,
+) -> StoreResult<AuditId> {
+    let id = AuditId::new();
+    let row = AuditRow {
+        tenant_id: tenant.to_string(),
+        id: id.to_string(),
+        at: now(),
+        actor_kind: e.actor_kind.into(),
+        actor_id: e.actor_id,
+        action: e.action.into(),
+        resource_type: e.resource_type.into(),
+        resource_id: e.resource_id,
+        partnership_id: e.partnership_id,
+        request_id: e.request_id,
+        details: e.details.to_string(),
+    };
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(id)
+}
+
+impl PlatformTx<'_> {
+    /// Appends a platform admin's change to a tenant's audit (the tenant's creation, say).
+    pub fn record_for(&mut self, tenant: &TenantId, e: NewAuditEvent) -> StoreResult<AuditId> {
+        insert(self.conn, tenant, e)
+    }
+}
+
 impl Tx<'_> {
     /// Appends one change to the audit.
     pub fn record(&mut self, e: NewAuditEvent) -> StoreResult<AuditId> {
-        let id = AuditId::new();
-        let row = AuditRow {
-            tenant_id: self.tenant.to_string(),
-            id: id.to_string(),
-            at: now(),
-            actor_kind: e.actor_kind.into(),
-            actor_id: e.actor_id,
-            action: e.action.into(),
-            resource_type: e.resource_type.into(),
-            resource_id: e.resource_id,
-            partnership_id: e.partnership_id,
-            request_id: e.request_id,
-            details: e.details.to_string(),
-        };
-        diesel::insert_into(audit_events::table).values(&row).execute(self.conn)?;
-        Ok(id)
+        insert(self.conn, self.tenant, e)
     }
 
     /// Audit rows in the order they were written.
-    pub fn list_audit(&mut self, filter: &AuditFilter, page: &Page) -> StoreResult<Vec<AuditEvent>> {
+    pub fn list_audit(
+        &mut self,
+        filter: &AuditFilter,
+        page: &Page,
+    ) -> StoreResult<Vec<AuditEvent>> {
         let mut q = audit_events::table
             .filter(audit_events::tenant_id.eq(self.tenant.as_str()))
             .order(audit_events::id.asc())

@@ -53,16 +53,18 @@ impl PartnershipRow {
     }
 
     fn into_domain(self) -> StoreResult<Partnership> {
-        let user = |v: Option<String>, what: &str| {
-            v.map(|u| parse(what, UserId::parse(&u))).transpose()
-        };
+        let user =
+            |v: Option<String>, what: &str| v.map(|u| parse(what, UserId::parse(&u))).transpose();
         Ok(Partnership {
             id: parse("partnerships.id", PartnershipId::parse(&self.id))?,
             kind: parse("partnerships.kind", PartnershipKind::parse(&self.kind))?,
             name: parse("partnerships.name", Name::parse(&self.name))?,
             vision: self.vision,
             aims: parse("partnerships.aims", serde_json::from_str(&self.aims))?,
-            status: parse("partnerships.status", PartnershipStatus::parse(&self.status))?,
+            status: parse(
+                "partnerships.status",
+                PartnershipStatus::parse(&self.status),
+            )?,
             broker: self
                 .broker_organisation_id
                 .map(|o| parse("partnerships.broker", OrganisationId::parse(&o)))
@@ -98,10 +100,19 @@ impl MemberRow {
     fn into_domain(self) -> StoreResult<Member> {
         Ok(Member {
             id: parse("partnership_members.id", MemberId::parse(&self.id))?,
-            partnership: parse("partnership_members.partnership_id", PartnershipId::parse(&self.partnership_id))?,
-            organisation: parse("partnership_members.organisation_id", OrganisationId::parse(&self.organisation_id))?,
+            partnership: parse(
+                "partnership_members.partnership_id",
+                PartnershipId::parse(&self.partnership_id),
+            )?,
+            organisation: parse(
+                "partnership_members.organisation_id",
+                OrganisationId::parse(&self.organisation_id),
+            )?,
             role: parse("partnership_members.role", MemberRole::parse(&self.role))?,
-            status: parse("partnership_members.status", MemberStatus::parse(&self.status))?,
+            status: parse(
+                "partnership_members.status",
+                MemberStatus::parse(&self.status),
+            )?,
             point_person: self
                 .point_person_id
                 .map(|u| parse("partnership_members.point_person_id", UserId::parse(&u)))
@@ -141,7 +152,9 @@ impl Tx<'_> {
     /// Stores a new partnership.
     pub fn insert_partnership(&mut self, p: &Partnership) -> StoreResult<()> {
         let row = PartnershipRow::from_domain(self.tenant.as_str(), p);
-        diesel::insert_into(partnerships::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(partnerships::table)
+            .values(&row)
+            .execute(self.conn)?;
         Ok(())
     }
 
@@ -155,7 +168,11 @@ impl Tx<'_> {
     }
 
     /// Partnerships in id order.
-    pub fn list_partnerships(&mut self, filter: &PartnershipFilter, page: &Page) -> StoreResult<Vec<Partnership>> {
+    pub fn list_partnerships(
+        &mut self,
+        filter: &PartnershipFilter,
+        page: &Page,
+    ) -> StoreResult<Vec<Partnership>> {
         let tenant = self.tenant.as_str();
         let mut q = partnerships::table
             .filter(partnerships::tenant_id.eq(tenant))
@@ -185,11 +202,28 @@ impl Tx<'_> {
                     .or(partnerships::chair_id.eq(user.to_string())),
             );
         }
-        q.load::<PartnershipRow>(self.conn)?.into_iter().map(PartnershipRow::into_domain).collect()
+        q.load::<PartnershipRow>(self.conn)?
+            .into_iter()
+            .map(PartnershipRow::into_domain)
+            .collect()
+    }
+
+    /// Locks a partnership's row until the transaction ends, so that concurrent changes to its
+    /// members are applied one after another (PostgreSQL; SQLite's write transactions are
+    /// serial anyway). `false` if there is no such partnership.
+    pub fn lock_partnership(&mut self, id: &PartnershipId) -> StoreResult<bool> {
+        let n = diesel::update(partnerships::table.find((self.tenant.as_str(), id.as_str())))
+            .set(partnerships::version.eq(partnerships::version))
+            .execute(self.conn)?;
+        Ok(n == 1)
     }
 
     /// Saves a partnership if it is still at `expected_version`; `false` if another write won.
-    pub fn update_partnership(&mut self, p: &mut Partnership, expected_version: i32) -> StoreResult<bool> {
+    pub fn update_partnership(
+        &mut self,
+        p: &mut Partnership,
+        expected_version: i32,
+    ) -> StoreResult<bool> {
         p.version = expected_version + 1;
         p.updated_at = crate::store::now().and_utc();
         let row = PartnershipRow::from_domain(self.tenant.as_str(), p);
@@ -204,16 +238,26 @@ impl Tx<'_> {
     }
 
     /// Every stint of a partnership, oldest first; only current ones unless `history`.
-    pub fn members(&mut self, partnership: &PartnershipId, history: bool) -> StoreResult<Vec<Member>> {
+    pub fn members(
+        &mut self,
+        partnership: &PartnershipId,
+        history: bool,
+    ) -> StoreResult<Vec<Member>> {
         let mut q = partnership_members::table
             .filter(partnership_members::tenant_id.eq(self.tenant.as_str()))
             .filter(partnership_members::partnership_id.eq(partnership.as_str()))
             .order(partnership_members::id.asc())
             .into_boxed();
         if !history {
-            q = q.filter(partnership_members::status.eq_any([MemberStatus::Invited.as_str(), MemberStatus::Active.as_str()]));
+            q = q.filter(partnership_members::status.eq_any([
+                MemberStatus::Invited.as_str(),
+                MemberStatus::Active.as_str(),
+            ]));
         }
-        q.load::<MemberRow>(self.conn)?.into_iter().map(MemberRow::into_domain).collect()
+        q.load::<MemberRow>(self.conn)?
+            .into_iter()
+            .map(MemberRow::into_domain)
+            .collect()
     }
 
     /// What the visibility rules need: every stint's organisation, role and status.
@@ -221,17 +265,28 @@ impl Tx<'_> {
         Ok(self
             .members(partnership, true)?
             .into_iter()
-            .map(|m| MemberFact { organisation: m.organisation, role: m.role, status: m.status })
+            .map(|m| MemberFact {
+                organisation: m.organisation,
+                role: m.role,
+                status: m.status,
+            })
             .collect())
     }
 
     /// The current (invited or active) stint of an organisation in a partnership.
-    pub fn current_member(&mut self, partnership: &PartnershipId, org: &OrganisationId) -> StoreResult<Option<Member>> {
+    pub fn current_member(
+        &mut self,
+        partnership: &PartnershipId,
+        org: &OrganisationId,
+    ) -> StoreResult<Option<Member>> {
         let row: Option<MemberRow> = partnership_members::table
             .filter(partnership_members::tenant_id.eq(self.tenant.as_str()))
             .filter(partnership_members::partnership_id.eq(partnership.as_str()))
             .filter(partnership_members::organisation_id.eq(org.as_str()))
-            .filter(partnership_members::status.eq_any([MemberStatus::Invited.as_str(), MemberStatus::Active.as_str()]))
+            .filter(partnership_members::status.eq_any([
+                MemberStatus::Invited.as_str(),
+                MemberStatus::Active.as_str(),
+            ]))
             .first(self.conn)
             .optional()?;
         row.map(MemberRow::into_domain).transpose()
@@ -253,7 +308,9 @@ impl Tx<'_> {
             left_at: m.left_at.map(|t| t.naive_utc()),
             reason: m.reason.clone(),
         };
-        diesel::insert_into(partnership_members::table).values(&row).execute(self.conn)?;
+        diesel::insert_into(partnership_members::table)
+            .values(&row)
+            .execute(self.conn)?;
         Ok(())
     }
 
@@ -283,17 +340,27 @@ impl Tx<'_> {
             .filter(partnership_members::organisation_id.eq_any(orgs))
             .filter(partnership_members::status.eq(MemberStatus::Invited.as_str()))
             .order(partnership_members::id.asc())
-            .select((partnership_members::all_columns, (partnerships::name, partnerships::kind)))
+            .select((
+                partnership_members::all_columns,
+                (partnerships::name, partnerships::kind),
+            ))
             .load(self.conn)?;
         rows.into_iter()
             .map(|(m, (name, kind))| {
-                Ok(Invitation { member: m.into_domain()?, partnership_name: name, partnership_kind: kind })
+                Ok(Invitation {
+                    member: m.into_domain()?,
+                    partnership_name: name,
+                    partnership_kind: kind,
+                })
             })
             .collect()
     }
 
     /// The names of these organisations of the tenant.
-    pub fn organisation_names(&mut self, ids: &[&OrganisationId]) -> StoreResult<Vec<(String, String)>> {
+    pub fn organisation_names(
+        &mut self,
+        ids: &[&OrganisationId],
+    ) -> StoreResult<Vec<(String, String)>> {
         let ids: Vec<&str> = ids.iter().map(|i| i.as_str()).collect();
         Ok(organisations::table
             .filter(organisations::tenant_id.eq(self.tenant.as_str()))
@@ -321,6 +388,9 @@ impl Tx<'_> {
             .filter(users::status.ne("deactivated"))
             .select(users::id)
             .load(self.conn)?;
-        found.iter().map(|u| parse("users.id", UserId::parse(u))).collect()
+        found
+            .iter()
+            .map(|u| parse("users.id", UserId::parse(u)))
+            .collect()
     }
 }

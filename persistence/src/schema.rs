@@ -175,4 +175,3 @@ diesel::table! {
         details -> Text,
     }
 }
-

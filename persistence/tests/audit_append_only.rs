@@ -13,7 +13,10 @@ fn check(url: &str) {
     let store = Store::connect(url, &StoreOptions::default()).expect("connect");
     let tenant = store
         .platform(|tx| {
-            tx.insert_tenant(&NewTenant { slug: Slug::parse("audit").expect("slug"), name: Name::parse("Audit").expect("name") })
+            tx.insert_tenant(&NewTenant {
+                slug: Slug::parse("audit").expect("slug"),
+                name: Name::parse("Audit").expect("name"),
+            })
         })
         .expect("tenant");
     let id = store
@@ -31,12 +34,24 @@ fn check(url: &str) {
         })
         .expect("record");
     let mut conn = establish(url).expect("raw connection");
-    let update = diesel::sql_query(format!("UPDATE audit_events SET action = 'x' WHERE id = '{id}'")).execute(&mut conn);
+    let update = diesel::sql_query(format!(
+        "UPDATE audit_events SET action = 'x' WHERE id = '{id}'"
+    ))
+    .execute(&mut conn);
     assert!(update.is_err(), "UPDATE must be refused");
-    let delete = diesel::sql_query(format!("DELETE FROM audit_events WHERE id = '{id}'")).execute(&mut conn);
+    let delete =
+        diesel::sql_query(format!("DELETE FROM audit_events WHERE id = '{id}'")).execute(&mut conn);
     assert!(delete.is_err(), "DELETE must be refused");
     let rows = store
-        .read(&tenant.id, |tx| tx.list_audit(&Default::default(), &persistence::Page { after: None, limit: 10 }))
+        .read(&tenant.id, |tx| {
+            tx.list_audit(
+                &Default::default(),
+                &persistence::Page {
+                    after: None,
+                    limit: 10,
+                },
+            )
+        })
         .expect("list");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].action, "organisation.created");

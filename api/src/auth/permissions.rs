@@ -45,3 +45,11 @@ permission!(
     /// Create or revoke an API client.
     ManageApiClients = Create on Resource::ApiClients
 );
+permission!(
+    /// List partnerships (filtered to the caller's own unless they may see all).
+    ListPartnerships = List on Resource::Partnership(None)
+);
+permission!(
+    /// Broker or propose a partnership.
+    CreatePartnership = Create on Resource::Partnership(None)
+);

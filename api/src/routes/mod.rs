@@ -1,10 +1,12 @@
 //! Every route, registered so that utoipa-actix-web collects it into the OpenAPI document.
 
 pub mod api_clients;
+pub mod audit;
 pub mod auth;
 pub mod me;
 pub mod ops;
 pub mod organisations;
+pub mod partnerships;
 pub mod tenants;
 pub mod users;
 
@@ -25,7 +27,9 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .configure(tenants::routes)
         .configure(organisations::routes)
         .configure(users::routes)
-        .configure(api_clients::routes);
+        .configure(api_clients::routes)
+        .configure(partnerships::routes)
+        .service(audit::list_audit);
 }
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

@@ -4,6 +4,7 @@ use domain::ApiClientId;
 use persistence::NewApiClient;
 
 use super::dto::{ApiClientDto, CreateApiClientRequest, CreatedApiClientDto};
+use crate::audit::Actor;
 use crate::auth::permissions::ManageApiClients;
 use crate::auth::secrets::{hash_password, random_secret};
 use crate::auth::Authorized;
@@ -47,6 +48,7 @@ pub async fn create_api_client(
         .await?
         .map_err(ApiError::internal)?;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     idem.tenant(&state, &auth.0, &tenant, &body.hash, move |tx| {
         let id = ApiClientId::new();
         let client = tx.insert_api_client(
@@ -58,6 +60,7 @@ pub async fn create_api_client(
             },
             secret_hash,
         )?;
+        tx.record(actor.event("api_client.created", "api_client", &id))?;
         Ok(Written::created(
             CreatedApiClientDto {
                 client: ApiClientDto::from(&client),

@@ -2,6 +2,7 @@ use actix_web::{post, web, HttpResponse};
 use domain::ApiClientId;
 
 use super::dto::ApiClientDto;
+use crate::audit::Actor;
 use crate::auth::permissions::ManageApiClients;
 use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -28,11 +29,20 @@ pub async fn revoke_api_client(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "API client", ApiClientId::parse)?;
+    let actor = Actor::of(&auth.0);
     let c = state
         .db
         .write(auth.tenant()?, move |tx| {
-            tx.revoke_api_client(&id)?
-                .ok_or(ApiError::NotFound("API client"))
+            let before = tx
+                .api_client(&id)?
+                .ok_or(ApiError::NotFound("API client"))?;
+            let after = tx
+                .revoke_api_client(&id)?
+                .ok_or(ApiError::NotFound("API client"))?;
+            if before.revoked_at.is_none() {
+                tx.record(actor.event("api_client.revoked", "api_client", &id))?;
+            }
+            Ok(after)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ApiClientDto::from(&c)))

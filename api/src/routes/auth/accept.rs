@@ -5,6 +5,7 @@ use domain::{TenantId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::audit::Actor;
 use crate::auth::secrets::{constant_time_eq, hash_password, sha256_hex};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Body;
@@ -57,6 +58,7 @@ pub async fn accept_invitation(
     let password_hash = web::block(move || hash_password(password.expose()))
         .await?
         .map_err(ApiError::internal)?;
+    let actor = Actor::user(&user);
     let accepted = state
         .db
         .write(&tenant, move |tx| {
@@ -66,7 +68,11 @@ pub async fn accept_invitation(
             if !constant_time_eq(&stored, &secret_hash) || expires <= Utc::now() {
                 return Ok(false);
             }
-            Ok(tx.accept_invitation(&user, &password_hash)?)
+            let accepted = tx.accept_invitation(&user, &password_hash)?;
+            if accepted {
+                tx.record(actor.event("user.invitation_accepted", "user", &user))?;
+            }
+            Ok(accepted)
         })
         .await;
     match accepted {

@@ -5,6 +5,7 @@ use domain::OrganisationId;
 
 use super::dto::OrganisationDto;
 use super::ok_with_etag;
+use crate::audit::Actor;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::path_id;
@@ -31,6 +32,7 @@ pub async fn archive_organisation(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "organisation", OrganisationId::parse)?;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     let org = state
         .db
         .write(&tenant, move |tx| {
@@ -44,6 +46,7 @@ pub async fn archive_organisation(
                 if !tx.update_organisation(&mut org, expected)? {
                     return Err(ApiError::PreconditionFailed);
                 }
+                tx.record(actor.event("organisation.archived", "organisation", &org.id))?;
             }
             Ok(org)
         })

@@ -2,6 +2,7 @@ use actix_web::{post, web, HttpResponse};
 
 use super::dto::{CreateOrganisationRequest, OrganisationDto};
 use super::urn_taken;
+use crate::audit::Actor;
 use crate::auth::permissions::CreateOrganisation;
 use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -38,8 +39,10 @@ pub async fn create_organisation(
 ) -> ApiResult<HttpResponse> {
     let new = body.value.try_into_domain().map_err(ApiError::from)?;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     idem.tenant(&state, &auth.0, &tenant, &body.hash, move |tx| {
         let org = tx.insert_organisation(new).map_err(urn_taken)?;
+        tx.record(actor.event("organisation.created", "organisation", &org.id))?;
         Ok(Written::created(
             OrganisationDto::from(&org),
             format!("/v1/organisations/{}", org.id),

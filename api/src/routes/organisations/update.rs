@@ -5,6 +5,7 @@ use domain::OrganisationId;
 
 use super::dto::{OrganisationDto, UpdateOrganisationRequest};
 use super::ok_with_etag;
+use crate::audit::Actor;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{path_id, Body, IfMatch};
@@ -46,6 +47,7 @@ pub async fn update_organisation(
     let id = path_id(&id, "organisation", OrganisationId::parse)?;
     let changes = body.value.try_into_domain().map_err(ApiError::from)?;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     let org = state
         .db
         .write(&tenant, move |tx| {
@@ -65,6 +67,7 @@ pub async fn update_organisation(
             if !tx.update_organisation(&mut org, expected)? {
                 return Err(ApiError::PreconditionFailed);
             }
+            tx.record(actor.event("organisation.updated", "organisation", &org.id))?;
             Ok(org)
         })
         .await?;

@@ -4,6 +4,7 @@ use domain::values::{EmailAddress, Name, Password};
 use domain::{TenantId, Validation};
 
 use super::dto::CreateTenantAdminRequest;
+use crate::audit::Actor;
 use crate::auth::permissions::ManageTenants;
 use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -71,8 +72,9 @@ pub async fn create_tenant_admin(
         .await?;
     let ttl = state.settings.invitation_ttl_secs;
     let credential = web::block(move || Credential::prepare(password, ttl)).await??;
+    let actor = Actor::of(&auth.0);
     idem.tenant(&state, &auth.0, &tenant, &body.hash, move |tx| {
-        let created = create_user(tx, new, credential)?;
+        let created = create_user(tx, &actor, new, credential)?;
         let location = format!("/v1/users/{}", created.user.id);
         let tag = etag(created.user.version);
         Ok(Written::created(created, location).with_etag(tag))

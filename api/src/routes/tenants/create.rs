@@ -2,6 +2,7 @@ use actix_web::{post, web, HttpResponse};
 use persistence::StoreError;
 
 use super::dto::{CreateTenantRequest, TenantDto};
+use crate::audit::Actor;
 use crate::auth::permissions::ManageTenants;
 use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -35,6 +36,7 @@ pub async fn create_tenant(
     body: Body<CreateTenantRequest>,
 ) -> ApiResult<HttpResponse> {
     let new = body.value.try_into_domain().map_err(ApiError::from)?;
+    let actor = Actor::of(&auth.0);
     idem.platform(&state, &auth.0, &body.hash, move |tx| {
         let t = tx.insert_tenant(&new).map_err(|e| match e {
             StoreError::Conflict(c) if c.contains("slug") => ApiError::Conflict {
@@ -43,6 +45,7 @@ pub async fn create_tenant(
             },
             other => other.into(),
         })?;
+        tx.record_for(&t.id, actor.event("tenant.created", "tenant", &t.id))?;
         Ok(Written::created(
             TenantDto::from(&t),
             format!("/v1/tenants/{}", t.id),

@@ -3,19 +3,36 @@ use domain::tenant::TenantStatus;
 use domain::TenantId;
 
 use super::dto::TenantDto;
+use crate::audit::Actor;
 use crate::auth::permissions::ManageTenants;
 use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::path_id;
 use crate::state::AppState;
 
-async fn set_status(state: &AppState, raw: &str, status: TenantStatus) -> ApiResult<HttpResponse> {
+async fn set_status(
+    state: &AppState,
+    auth: &Authorized<ManageTenants>,
+    raw: &str,
+    status: TenantStatus,
+) -> ApiResult<HttpResponse> {
     let id = path_id(raw, "tenant", TenantId::parse)?;
+    let actor = Actor::of(&auth.0);
+    let action = match status {
+        TenantStatus::Suspended => "tenant.suspended",
+        TenantStatus::Active => "tenant.reactivated",
+    };
     let t = state
         .db
         .platform(move |tx| {
-            tx.set_tenant_status(&id, status)?
-                .ok_or(ApiError::NotFound("tenant"))
+            let before = tx.tenant(&id)?.ok_or(ApiError::NotFound("tenant"))?;
+            let after = tx
+                .set_tenant_status(&id, status)?
+                .ok_or(ApiError::NotFound("tenant"))?;
+            if before.status != status {
+                tx.record_for(&id, actor.event(action, "tenant", &id))?;
+            }
+            Ok(after)
         })
         .await?;
     Ok(HttpResponse::Ok().json(TenantDto::from(&t)))
@@ -38,10 +55,10 @@ async fn set_status(state: &AppState, raw: &str, status: TenantStatus) -> ApiRes
 #[post("/tenants/{id}/suspend")]
 pub async fn suspend_tenant(
     state: web::Data<AppState>,
-    _auth: Authorized<ManageTenants>,
+    auth: Authorized<ManageTenants>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    set_status(&state, &id, TenantStatus::Suspended).await
+    set_status(&state, &auth, &id, TenantStatus::Suspended).await
 }
 
 /// Reactivate a suspended tenant (platform admin).
@@ -60,8 +77,8 @@ pub async fn suspend_tenant(
 #[post("/tenants/{id}/reactivate")]
 pub async fn reactivate_tenant(
     state: web::Data<AppState>,
-    _auth: Authorized<ManageTenants>,
+    auth: Authorized<ManageTenants>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    set_status(&state, &id, TenantStatus::Active).await
+    set_status(&state, &auth, &id, TenantStatus::Active).await
 }

@@ -2,6 +2,7 @@ use actix_web::{post, web, HttpResponse};
 
 use super::dto::{CreateUserRequest, CreatedUserDto};
 use super::service::{create_user as create, Credential};
+use crate::audit::Actor;
 use crate::auth::permissions::CreateUser;
 use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -38,8 +39,9 @@ pub async fn create_user(
     let ttl = state.settings.invitation_ttl_secs;
     let credential = web::block(move || Credential::prepare(password, ttl)).await??;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     idem.tenant(&state, &auth.0, &tenant, &body.hash, move |tx| {
-        let created = create(tx, new, credential)?;
+        let created = create(tx, &actor, new, credential)?;
         let location = format!("/v1/users/{}", created.user.id);
         let tag = etag(created.user.version);
         Ok(Written::created(created, location).with_etag(tag))

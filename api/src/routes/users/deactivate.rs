@@ -5,6 +5,7 @@ use domain::UserId;
 
 use super::dto::UserDto;
 use super::ok_with_etag;
+use crate::audit::Actor;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::path_id;
@@ -32,6 +33,7 @@ pub async fn deactivate_user(
 ) -> ApiResult<HttpResponse> {
     let id = path_id(&id, "user", UserId::parse)?;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     let user = state
         .db
         .write(&tenant, move |tx| {
@@ -44,6 +46,7 @@ pub async fn deactivate_user(
                     return Err(ApiError::PreconditionFailed);
                 }
                 tx.revoke_refresh_tokens_of(id.as_str())?;
+                tx.record(actor.event("user.deactivated", "user", &user.id))?;
             }
             Ok(user)
         })

@@ -8,6 +8,7 @@ use domain::FieldError;
 use persistence::{StoreError, Tx};
 
 use super::dto::{CreatedUserDto, UserDto};
+use crate::audit::{Actor, EventExt};
 use crate::auth::secrets::{hash_password, random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 
@@ -67,6 +68,7 @@ pub fn check_memberships(tx: &mut Tx<'_>, ms: &[Membership]) -> ApiResult<()> {
 /// Creates the user in `tx`; a taken email is 409 `email_taken`.
 pub fn create_user(
     tx: &mut Tx<'_>,
+    actor: &Actor,
     new: NewUser,
     credential: Credential,
 ) -> ApiResult<CreatedUserDto> {
@@ -91,6 +93,9 @@ pub fn create_user(
             },
             other => other.into(),
         })?;
+    tx.record(actor.event("user.created", "user", &user.id).with(
+        serde_json::json!({ "tenant_admin": user.tenant_admin, "invited": secret.is_some() }),
+    ))?;
     let invitation_token = secret.map(|s| format!("{}.{}.{}", tx.tenant(), user.id, s));
     Ok(CreatedUserDto {
         user: UserDto::from(&user),

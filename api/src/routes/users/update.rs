@@ -6,6 +6,7 @@ use domain::UserId;
 use super::dto::{UpdateUserRequest, UserDto};
 use super::ok_with_etag;
 use super::service::check_memberships;
+use crate::audit::Actor;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{path_id, Body, IfMatch};
@@ -46,6 +47,7 @@ pub async fn update_user(
     let id = path_id(&id, "user", UserId::parse)?;
     let changes = body.value.try_into_domain().map_err(ApiError::from)?;
     let tenant = auth.tenant()?.clone();
+    let actor = Actor::of(&auth.0);
     let user = state
         .db
         .write(&tenant, move |tx| {
@@ -81,6 +83,7 @@ pub async fn update_user(
             if !tx.update_user(&mut user, expected)? {
                 return Err(ApiError::PreconditionFailed);
             }
+            tx.record(actor.event("user.updated", "user", &user.id))?;
             Ok(user)
         })
         .await?;
