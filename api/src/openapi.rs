@@ -25,6 +25,7 @@ use crate::error::{Problem, ProblemField};
         (name = "users", description = "Users, tenant roles and organisation roles"),
         (name = "api-clients", description = "Client credentials for third-party frontends"),
         (name = "partnerships", description = "Partnerships, membership by invitation, overviews"),
+        (name = "agreements", description = "MOUs, terms of reference and data-sharing agreements: versions and signatures"),
         (name = "audit", description = "The append-only change audit"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -118,6 +118,16 @@ pub enum Resource<'a> {
     Audit(Option<&'a PartnershipFacts<'a>>),
     /// Creating a partnership with no lead school: brokering, the tenant admin's job.
     Brokering,
+    /// A partnership's agreements (MOU, ToR, DSA): members read, drafters write.
+    Agreement(&'a PartnershipFacts<'a>),
+    /// Signing or declining a version for an organisation; `mou` when the agreement is an MOU
+    /// (a governor may sign those for the governing board).
+    Signatory {
+        /// The organisation signed for.
+        organisation: &'a OrganisationId,
+        /// Whether the agreement is an MOU.
+        mou: bool,
+    },
     /// Every partnership of the tenant at once, rather than the caller's own.
     AllPartnerships,
 }
@@ -176,6 +186,22 @@ fn standing(u: &UserPrincipal, f: &PartnershipFacts<'_>) -> Standing {
 }
 
 const NOT_A_MEMBER: Decision = Forbidden("not_a_member");
+
+/// Agreements are drafted by the tenant admin, the coordinator or a member school's head, and
+/// read by everyone who may read the partnership.
+fn agreement(u: &UserPrincipal, action: Action, f: &PartnershipFacts<'_>) -> Decision {
+    let heads_member = f.members.iter().any(|m| {
+        m.status == MemberStatus::Active && u.role_in(&m.organisation) == Some(OrgRole::Head)
+    });
+    match (action, standing(u, f)) {
+        (Read | List, Standing::Manager | Standing::Member) => Allow,
+        (_, Standing::Manager) => Allow,
+        (_, Standing::Member) if heads_member => Allow,
+        (_, Standing::Member) => Forbidden("drafter_required"),
+        (_, Standing::Outsider) => NOT_A_MEMBER,
+        (_, Standing::Stranger) => Hidden,
+    }
+}
 
 fn partnership(
     u: &UserPrincipal,
@@ -304,6 +330,20 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
                 Forbidden("not_head_of_organisation")
             }
         }
+        (Principal::User(u), Resource::Agreement(f)) => agreement(u, action, f),
+        (Principal::ApiClient(c), Resource::Agreement(_)) => match action {
+            Read | List => scoped(c, Scope::PartnershipsRead),
+            Create | Update | Retire => MISSING_SCOPE,
+        },
+        // A head signs for their school; a governor may sign an MOU for the governing board.
+        (Principal::User(u), Resource::Signatory { organisation, mou }) => {
+            match u.role_in(organisation) {
+                Some(OrgRole::Head) => Allow,
+                Some(OrgRole::Governor) if mou => Allow,
+                _ => Forbidden("signatory_required"),
+            }
+        }
+        (Principal::ApiClient(_), Resource::Signatory { .. }) => Forbidden("signatory_required"),
         (Principal::User(u), Resource::Brokering) => admin(u),
         (Principal::User(u), Resource::AllPartnerships) if action == Read => admin(u),
         (Principal::ApiClient(c), Resource::AllPartnerships) if action == Read => {

@@ -113,6 +113,10 @@ id_type!(
     MemberId, "mem", "membership"
 );
 id_type!(
+    /// An agreement (MOU, terms of reference or data-sharing agreement).
+    AgreementId, "agr", "agreement"
+);
+id_type!(
     /// One change-audit entry.
     AuditId, "aud", "audit entry"
 );

@@ -4,6 +4,7 @@
 //! validate") and then carried as types that cannot hold an invalid value; the visibility rules
 //! live in [`authz`] as one pure function so that they can be tested as a table.
 
+pub mod agreement;
 pub mod authz;
 pub mod ids;
 pub mod organisation;

@@ -9,6 +9,7 @@ mod error;
 mod schema;
 pub mod store;
 
+mod agreements;
 mod api_clients;
 mod audit;
 mod idempotency;
@@ -18,6 +19,7 @@ mod platform;
 mod refresh_tokens;
 mod users;
 
+pub use agreements::AgreementFilter;
 pub use api_clients::{ApiClient, ClientCredential, NewApiClient};
 pub use audit::{AuditEvent, AuditFilter, NewAuditEvent};
 pub use connection::{establish, migrate, revert_all, sqlite_path, Backend, DbConnection};

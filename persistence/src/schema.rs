@@ -110,6 +110,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agreements (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        partnership_id -> Text,
+        kind -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_versions (tenant_id, agreement_id, number) {
+        tenant_id -> Text,
+        agreement_id -> Text,
+        number -> Integer,
+        status -> Text,
+        title -> Text,
+        body -> Text,
+        review_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        effective_from -> Nullable<Date>,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_signatures (tenant_id, agreement_id, number, organisation_id) {
+        tenant_id -> Text,
+        agreement_id -> Text,
+        number -> Integer,
+        organisation_id -> Text,
+        decision -> Text,
+        user_id -> Text,
+        capacity -> Text,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     platform_admins,
@@ -122,6 +165,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     partnerships,
     partnership_members,
     audit_events,
+    agreements,
+    agreement_versions,
+    agreement_signatures,
 );
 
 diesel::table! {

@@ -1,5 +1,6 @@
 //! Every route, registered so that utoipa-actix-web collects it into the OpenAPI document.
 
+pub mod agreements;
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
@@ -29,6 +30,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .configure(users::routes)
         .configure(api_clients::routes)
         .configure(partnerships::routes)
+        .configure(agreements::routes)
         .service(audit::list_audit);
 }
 

@@ -52,6 +52,7 @@ pub async fn partnership_overview(
                         .unwrap_or_default(),
                 })
             };
+            let agreements = tx.count_agreements(&l.p.id)?;
             let count = |s: MemberStatus| l.stints.iter().filter(|m| m.status == s).count();
             Ok(OverviewDto {
                 partnership: PartnershipDto::from(&l.p),
@@ -64,7 +65,7 @@ pub async fn partnership_overview(
                     former_members: count(MemberStatus::Declined)
                         + count(MemberStatus::Left)
                         + count(MemberStatus::Removed),
-                    agreements: 0,
+                    agreements: usize::try_from(agreements).unwrap_or(0),
                     cycles: 0,
                 },
             })

@@ -1,0 +1,3 @@
+DROP TABLE agreement_signatures;
+DROP TABLE agreement_versions;
+DROP TABLE agreements;
