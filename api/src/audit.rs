@@ -29,6 +29,15 @@ impl Actor {
         Actor::new(kind, principal.id_str())
     }
 
+    /// Concord itself (e.g. recording that a consent expired).
+    pub fn system() -> Actor {
+        Actor {
+            kind: "system",
+            id: "concord".into(),
+            request_id: None,
+        }
+    }
+
     /// A user acting without a token (accepting an invitation).
     pub fn user(id: &domain::UserId) -> Actor {
         Actor::new("user", id.as_str())

@@ -83,6 +83,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// A tracing filter, e.g. `info` or `api=debug,info`.
     pub log_level: String,
+    /// Seconds between sweeps that record consents which have reached their end date.
+    pub consent_sweep_secs: u64,
     /// Prefix of every Redis key, so that several deployments (or test runs) can share a Redis.
     pub cache_prefix: String,
     /// The first platform admin's email, when the database has none.
@@ -113,6 +115,7 @@ impl Default for Settings {
             workers: None,
             log_format: LogFormat::Json,
             log_level: "info".into(),
+            consent_sweep_secs: 60,
             cache_prefix: "concord".into(),
             bootstrap_admin_email: "admin@concord.local".into(),
             bootstrap_admin_password: None,

@@ -16,8 +16,10 @@ pub mod middleware;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;
+pub mod sharing;
 pub mod startup;
 pub mod state;
+pub mod sweeper;
 pub mod telemetry;
 
 pub use config::Settings;

@@ -66,6 +66,10 @@ impl Application {
             }
             _ => Cache::memory(),
         };
+        crate::sweeper::spawn(
+            store.clone(),
+            Duration::from_secs(settings.consent_sweep_secs.max(1)),
+        );
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();

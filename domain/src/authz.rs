@@ -7,7 +7,8 @@
 //! organisation, later partnership membership and consents) are loaded by the caller, in the
 //! same database transaction as the data, and passed in [`Resource`].
 
-use crate::ids::{ApiClientId, OrganisationId, PlatformAdminId, TenantId, UserId};
+use crate::consent::{allowing_consent, ConsentFact, DataCategory, Viewer};
+use crate::ids::{ApiClientId, ConsentId, OrganisationId, PlatformAdminId, TenantId, UserId};
 use crate::partnership::{MemberRole, MemberStatus};
 use crate::user::{Membership, OrgRole, Scope};
 
@@ -118,6 +119,30 @@ pub enum Resource<'a> {
     Audit(Option<&'a PartnershipFacts<'a>>),
     /// Creating a partnership with no lead school: brokering, the tenant admin's job.
     Brokering,
+    /// A school's consents: its users and the tenant admin read them; only its head grants
+    /// (`Create`) and revokes (`Retire`).
+    Consents(&'a OrganisationId),
+    /// A school's own published data: its head and leaders publish (`Update`).
+    SchoolProfile(&'a OrganisationId),
+    /// Who viewed a school's data: its head; the tenant admin only with the school's consent
+    /// to the tenant (`tenant_consent`).
+    AccessLog {
+        /// The school.
+        owner: &'a OrganisationId,
+        /// The school has an active consent whose grantee is the tenant.
+        tenant_consent: bool,
+    },
+    /// A school's named data in one category (rules 3, 5, 9): see [`named_data`].
+    SchoolData {
+        /// The school whose data it is.
+        owner: &'a OrganisationId,
+        /// The category read.
+        category: DataCategory,
+        /// The owner's consents, with their facts, loaded with the data.
+        consents: &'a [ConsentFact],
+        /// The date the consents are judged on.
+        today: chrono::NaiveDate,
+    },
     /// A partnership's agreements (MOU, ToR, DSA): members read, drafters write.
     Agreement(&'a PartnershipFacts<'a>),
     /// Signing or declining a version for an organisation; `mou` when the agreement is an MOU
@@ -186,6 +211,65 @@ fn standing(u: &UserPrincipal, f: &PartnershipFacts<'_>) -> Standing {
 }
 
 const NOT_A_MEMBER: Decision = Forbidden("not_a_member");
+
+/// How a read of a school's named data is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamedDataAccess {
+    /// The reader's own school (rule 3): no consent needed, nothing to audit.
+    OwnSchool,
+    /// Another school's data, allowed by this consent (rule 5); the read must be access-audited.
+    Consent {
+        /// The consent that allowed it.
+        consent: ConsentId,
+        /// The reader's organisation it reached (none for a tenant admin).
+        viewer_organisation: Option<OrganisationId>,
+    },
+    /// Not allowed, with the reason.
+    Denied(&'static str),
+}
+
+/// Every read of a school's named data asks this (through [`decide`] or directly when the
+/// consent that allowed the read is needed for the access audit).
+pub fn named_data(
+    principal: &Principal,
+    owner: &OrganisationId,
+    category: DataCategory,
+    consents: &[ConsentFact],
+    today: chrono::NaiveDate,
+) -> NamedDataAccess {
+    let (orgs, tenant_admin): (Vec<OrganisationId>, bool) = match principal {
+        // Rule 9: the platform sees no tenant data; clients see no named data.
+        Principal::PlatformAdmin { .. } => {
+            return NamedDataAccess::Denied("platform_admin_has_no_tenant_data")
+        }
+        Principal::ApiClient(_) => return NamedDataAccess::Denied("no_consent"),
+        Principal::User(u) => (
+            u.memberships
+                .iter()
+                .map(|m| m.organisation_id.clone())
+                .collect(),
+            u.tenant_admin,
+        ),
+    };
+    if orgs.contains(owner) {
+        return NamedDataAccess::OwnSchool;
+    }
+    match allowing_consent(
+        consents,
+        &Viewer {
+            organisations: &orgs,
+            tenant_admin,
+        },
+        category,
+        today,
+    ) {
+        Some((consent, viewer_organisation)) => NamedDataAccess::Consent {
+            consent,
+            viewer_organisation,
+        },
+        None => NamedDataAccess::Denied("no_consent"),
+    }
+}
 
 /// Agreements are drafted by the tenant admin, the coordinator or a member school's head, and
 /// read by everyone who may read the partnership.
@@ -344,6 +428,45 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
             }
         }
         (Principal::ApiClient(_), Resource::Signatory { .. }) => Forbidden("signatory_required"),
+        (
+            p,
+            Resource::SchoolData {
+                owner,
+                category,
+                consents,
+                today,
+            },
+        ) => match named_data(p, owner, category, consents, today) {
+            NamedDataAccess::OwnSchool | NamedDataAccess::Consent { .. } => Allow,
+            NamedDataAccess::Denied(why) => Forbidden(why),
+        },
+        (Principal::User(u), Resource::Consents(org)) => match (action, u.role_in(org)) {
+            (Read | List, Some(_)) => Allow,
+            (Read | List, None) => admin(u),
+            (_, Some(OrgRole::Head)) => Allow,
+            _ => Forbidden("head_required"),
+        },
+        (Principal::User(u), Resource::SchoolProfile(org)) => match (action, u.role_in(org)) {
+            (Update | Create, Some(OrgRole::Head | OrgRole::Leader)) => Allow,
+            _ => Forbidden("head_or_leader_required"),
+        },
+        (
+            Principal::User(u),
+            Resource::AccessLog {
+                owner,
+                tenant_consent,
+            },
+        ) => {
+            if u.role_in(owner) == Some(OrgRole::Head) || (u.tenant_admin && tenant_consent) {
+                Allow
+            } else {
+                Forbidden("head_required")
+            }
+        }
+        (
+            Principal::ApiClient(_),
+            Resource::Consents(_) | Resource::SchoolProfile(_) | Resource::AccessLog { .. },
+        ) => Forbidden("insufficient_scope"),
         (Principal::User(u), Resource::Brokering) => admin(u),
         (Principal::User(u), Resource::AllPartnerships) if action == Read => admin(u),
         (Principal::ApiClient(c), Resource::AllPartnerships) if action == Read => {

@@ -117,6 +117,14 @@ id_type!(
     AgreementId, "agr", "agreement"
 );
 id_type!(
+    /// A school's data-sharing consent.
+    ConsentId, "cns", "consent"
+);
+id_type!(
+    /// One read of another school's named data.
+    AccessId, "acc", "access record"
+);
+id_type!(
     /// One change-audit entry.
     AuditId, "aud", "audit entry"
 );

@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod authz;
+pub mod consent;
 pub mod ids;
 pub mod organisation;
 pub mod partnership;

@@ -153,6 +153,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consents (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        grantor_id -> Text,
+        grantee_kind -> Text,
+        grantee_id -> Nullable<Text>,
+        categories -> Text,
+        purpose -> Text,
+        dsa_id -> Nullable<Text>,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        granted_by -> Text,
+        granted_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revoke_reason -> Nullable<Text>,
+        expiry_recorded -> Bool,
+    }
+}
+
+diesel::table! {
+    school_profiles (tenant_id, organisation_id, category) {
+        tenant_id -> Text,
+        organisation_id -> Text,
+        category -> Text,
+        content -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    access_events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        at -> Timestamp,
+        viewer_kind -> Text,
+        viewer_id -> Text,
+        viewer_organisation_id -> Nullable<Text>,
+        owner_organisation_id -> Text,
+        category -> Text,
+        resource -> Text,
+        consent_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     platform_admins,
@@ -168,6 +216,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreements,
     agreement_versions,
     agreement_signatures,
+    consents,
+    school_profiles,
+    access_events,
 );
 
 diesel::table! {

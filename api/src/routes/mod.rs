@@ -4,6 +4,7 @@ pub mod agreements;
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod consents;
 pub mod me;
 pub mod ops;
 pub mod organisations;
@@ -31,6 +32,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .configure(api_clients::routes)
         .configure(partnerships::routes)
         .configure(agreements::routes)
+        .configure(consents::routes)
         .service(audit::list_audit);
 }
 

@@ -1,0 +1,83 @@
+//! Loading the facts the sharing rule needs, in the caller's transaction, so that the decision
+//! and the data come from one snapshot: a revocation that committed before the read began is
+//! always seen.
+
+use std::collections::HashMap;
+
+use domain::agreement::AgreementKind;
+use domain::consent::{Consent, ConsentFact, Grantee};
+use domain::partnership::MemberStatus;
+use domain::{OrganisationId, PartnershipId};
+use persistence::{ConsentFilter, Tx};
+
+use crate::error::ApiResult;
+
+/// A partnership's members that are active and have signed its in-force terms of reference
+/// and data-sharing agreement: the only ones that share or see shared data through it.
+pub fn qualified_members(tx: &mut Tx<'_>, p: &PartnershipId) -> ApiResult<Vec<OrganisationId>> {
+    let tor = tx.in_force_signers(p, AgreementKind::TermsOfReference)?;
+    let dsa = tx.in_force_signers(p, AgreementKind::DataSharingAgreement)?;
+    let (Some((_, _, tor)), Some((_, _, dsa))) = (tor, dsa) else {
+        return Ok(Vec::new());
+    };
+    Ok(tx
+        .members(p, false)?
+        .into_iter()
+        .filter(|m| {
+            m.status == MemberStatus::Active
+                && tor.contains(&m.organisation)
+                && dsa.contains(&m.organisation)
+        })
+        .map(|m| m.organisation)
+        .collect())
+}
+
+/// The facts of each consent, for the sharing rule.
+pub fn facts(tx: &mut Tx<'_>, consents: Vec<Consent>) -> ApiResult<Vec<ConsentFact>> {
+    let mut qualified: HashMap<String, Vec<OrganisationId>> = HashMap::new();
+    let mut out = Vec::with_capacity(consents.len());
+    for c in consents {
+        let dsa_ok = match &c.dsa {
+            None => true,
+            Some(dsa) => match tx.agreement(dsa)? {
+                Some(a) => tx
+                    .in_force_signers(&a.partnership, AgreementKind::DataSharingAgreement)?
+                    .is_some_and(|(id, _, signed)| &id == dsa && signed.contains(&c.grantor)),
+                None => false,
+            },
+        };
+        let (grantor_qualified, qualified_members) = match &c.grantee {
+            Grantee::Partnership(p) => {
+                let key = p.to_string();
+                if !qualified.contains_key(&key) {
+                    let q = qualified_members(tx, p)?;
+                    qualified.insert(key.clone(), q);
+                }
+                let q = qualified.get(&key).cloned().unwrap_or_default();
+                (q.contains(&c.grantor), q)
+            }
+            _ => (true, Vec::new()),
+        };
+        out.push(ConsentFact {
+            id: c.id,
+            grantee: c.grantee,
+            categories: c.categories,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            revoked: c.revoked.is_some(),
+            dsa_ok,
+            grantor_qualified,
+            qualified_members,
+        });
+    }
+    Ok(out)
+}
+
+/// Every consent a school has given, with its facts.
+pub fn consents_of(tx: &mut Tx<'_>, grantor: &OrganisationId) -> ApiResult<Vec<ConsentFact>> {
+    let given = tx.list_consents(&ConsentFilter {
+        grantor: Some(grantor.clone()),
+        ..ConsentFilter::default()
+    })?;
+    facts(tx, given)
+}
