@@ -337,3 +337,120 @@ impl TestApp {
         }
     }
 }
+
+// Partnerships and audit.
+
+/// A request id no other request in the run uses.
+pub fn request_id() -> String {
+    format!("rq-{}", ulid::Ulid::new())
+}
+
+/// The items of a list answer.
+pub fn items(r: &Reply) -> Vec<Value> {
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+impl TestApp {
+    /// Sends `method` with a JSON body (if any), an optional `If-Match` and this `X-Request-Id`.
+    pub async fn traced(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        if_match: Option<&str>,
+        request_id: &str,
+    ) -> Reply {
+        let mut rb = self
+            .request(method, path, Some(token))
+            .header("x-request-id", request_id);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        if let Some(tag) = if_match {
+            rb = rb.header("if-match", tag);
+        }
+        self.send(rb).await
+    }
+
+    /// Creates a partnership as `token` with this body; returns its id.
+    pub async fn partnership(&self, token: &str, body: Value) -> String {
+        let r = self.post("/v1/partnerships", token, body).await.expect(201);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Invites an organisation into a partnership (the reply is not checked).
+    pub async fn invite(&self, token: &str, partnership: &str, org: &str, role: &str) -> Reply {
+        self.post(
+            &format!("/v1/partnerships/{partnership}/invitations"),
+            token,
+            json!({ "organisation_id": org, "role": role }),
+        )
+        .await
+    }
+
+    /// `accept`, `decline`, `leave` or `remove` for one member (the reply is not checked).
+    pub async fn member_action(
+        &self,
+        token: &str,
+        partnership: &str,
+        org: &str,
+        action: &str,
+        body: Value,
+    ) -> Reply {
+        self.post(
+            &format!("/v1/partnerships/{partnership}/members/{org}/{action}"),
+            token,
+            body,
+        )
+        .await
+    }
+
+    /// A new API client of the tenant with these scopes, signed in; returns (client id, token).
+    pub async fn client_with_scopes(&self, tenant: &Tenant, scopes: &[&str]) -> (String, String) {
+        let c = self
+            .post(
+                "/v1/api-clients",
+                &tenant.admin.token,
+                json!({ "name": format!("client {}", ulid::Ulid::new()), "scopes": scopes }),
+            )
+            .await
+            .expect(201);
+        let id = c.body["id"].as_str().expect("id").to_owned();
+        let secret = c.body["client_secret"].as_str().expect("secret");
+        let t = self
+            .token_request(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", secret),
+            ])
+            .await
+            .expect(200);
+        (
+            id,
+            t.body["access_token"].as_str().expect("token").to_owned(),
+        )
+    }
+
+    /// Every audit entry `token` sees for this query (`""` or `a=b&c=d`), following cursors.
+    pub async fn audit_all(&self, token: &str, query: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = "/v1/audit?limit=100".to_owned();
+            if !query.is_empty() {
+                path.push('&');
+                path.push_str(query);
+            }
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let r = self.get(&path, token).await.expect(200);
+            out.extend(items(&r));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+}

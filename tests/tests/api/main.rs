@@ -7,10 +7,12 @@
 mod helpers;
 
 mod api_clients;
+mod audit;
 mod auth;
 mod conventions;
 mod operations;
 mod organisations;
+mod partnerships;
 mod redis_failover;
 mod tenants;
 mod users;
