@@ -136,6 +136,64 @@ HEAD_TOKEN=$(curl -fsS "$BASE/v1/auth/token" \
   --data-urlencode password=head-passphrase-22 | jq -r .access_token)
 ME=$(curl -fsS "$BASE/v1/me" -H "Authorization: Bearer $HEAD_TOKEN")
 echo "$ME" | jq .
+
+# 8. Register a second school and its head.
+DALE_ID=$(curl -fsS "$BASE/v1/organisations" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"name":"Dale Primary School","kind":"school","urn":"137221","phase":"primary","school_type":"state","la_code":"202"}' | jq -r .id)
+curl -fsS "$BASE/v1/users" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "$(jq -n --arg org "$DALE_ID" '{email: "head@dale.example", name: "Dev Dale",
+        password: "dale-passphrase-33", memberships: [{organisation_id: $org, role: "head"}]}')" | jq .
+DALE_TOKEN=$(curl -fsS "$BASE/v1/auth/token" \
+  --data-urlencode grant_type=password \
+  --data-urlencode tenant=north-shire \
+  --data-urlencode username=head@dale.example \
+  --data-urlencode password=dale-passphrase-33 | jq -r .access_token)
+
+# 9. Broker a partnership and invite both schools.
+PARTNERSHIP_ID=$(curl -fsS "$BASE/v1/partnerships" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"kind":"learning_partnership","name":"Hill and Dale Reading Partnership","aims":["Every child reads with confidence by 11"]}' | jq -r .id)
+for SCHOOL in "$SCHOOL_ID" "$DALE_ID"; do
+  curl -fsS "$BASE/v1/partnerships/$PARTNERSHIP_ID/invitations" \
+    -H "Authorization: Bearer $OFFICER_TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d "{\"organisation_id\":\"$SCHOOL\",\"role\":\"member\"}" | jq -c '{organisation_name, status}'
+done
+
+# 10. Each head sees the invitation and accepts it; the partnership becomes active.
+curl -fsS "$BASE/v1/invitations" -H "Authorization: Bearer $HEAD_TOKEN" | jq -c '.items[] | {partnership_name, role}'
+curl -fsS -X POST "$BASE/v1/partnerships/$PARTNERSHIP_ID/members/$SCHOOL_ID/accept" -H "Authorization: Bearer $HEAD_TOKEN" | jq -c .
+curl -fsS -X POST "$BASE/v1/partnerships/$PARTNERSHIP_ID/members/$DALE_ID/accept" -H "Authorization: Bearer $DALE_TOKEN" | jq -c .
+PARTNERSHIP=$(curl -fsS "$BASE/v1/partnerships/$PARTNERSHIP_ID/overview" -H "Authorization: Bearer $HEAD_TOKEN")
+echo "$PARTNERSHIP" | jq '{status: .partnership.status, counts}'
+
+# 11. Draft a memorandum of understanding between the two schools and open it for signature.
+MOU_ID=$(curl -fsS "$BASE/v1/partnerships/$PARTNERSHIP_ID/agreements" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "$(jq -n --arg hill "$SCHOOL_ID" --arg dale "$DALE_ID" '{kind: "mou", title: "Reading partnership MOU 2026-27",
+        body: {aims: ["Share reading leadership"], parties: [$hill, $dale],
+               contributions: [{party: $hill, gives: "Two days a term of our English lead", category: "staff_time"},
+                               {party: $dale, gives: "Hosting the termly moderation day", category: "facilities"}],
+               start_date: "2026-09-01", end_date: "2027-08-31", review_date: "2027-06-30"}}')" | jq -r .id)
+curl -fsS -X POST "$BASE/v1/agreements/$MOU_ID/versions/1/open" -H "Authorization: Bearer $OFFICER_TOKEN" | jq -c '{status, required_parties}'
+
+# 12. Both heads sign; the MOU comes into force at the last signature.
+curl -fsS "$BASE/v1/agreements/$MOU_ID/versions/1/sign" \
+  -H "Authorization: Bearer $HEAD_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"organisation_id\":\"$SCHOOL_ID\"}" | jq -c '{status, unsigned_parties}'
+MOU=$(curl -fsS "$BASE/v1/agreements/$MOU_ID/versions/1/sign" \
+  -H "Authorization: Bearer $DALE_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"organisation_id\":\"$DALE_ID\"}")
+echo "$MOU" | jq '{status, effective_from}'
+curl -fsS "$BASE/v1/agreements/$MOU_ID/versions/1/document" -H "Authorization: Bearer $HEAD_TOKEN"
 # <<< walkthrough
 
 echo "$ME" | jq -e --arg tenant "$TENANT_ID" --arg school "$SCHOOL_ID" '
@@ -153,6 +211,14 @@ echo "$ME" | jq -e --arg tenant "$TENANT_ID" --arg school "$SCHOOL_ID" '
   and .memberships[0].role == "head"
 ' >/dev/null || {
   echo "walkthrough: /v1/me did not describe the head of Hill Primary School in North Shire" >&2
+  exit 1
+}
+echo "$PARTNERSHIP" | jq -e '.partnership.status == "active" and .counts.active_members == 2' >/dev/null || {
+  echo "walkthrough: the brokered partnership is not active with two members" >&2
+  exit 1
+}
+echo "$MOU" | jq -e '.status == "in_force" and (.unsigned_parties | length) == 0 and .effective_from != null' >/dev/null || {
+  echo "walkthrough: the MOU did not come into force" >&2
   exit 1
 }
 echo "walkthrough: passed"
