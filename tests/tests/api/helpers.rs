@@ -454,3 +454,93 @@ impl TestApp {
         }
     }
 }
+
+// Agreements.
+
+/// An active partnership of schools, each with a head, every invitation accepted.
+#[derive(Clone, Debug)]
+pub struct SchoolCluster {
+    /// The partnership, `prt_…`.
+    pub id: String,
+    /// Its member schools, in order ("School A", "School B", …).
+    pub schools: Vec<String>,
+    /// The head of each school, in the same order.
+    pub heads: Vec<Actor>,
+}
+
+impl TestApp {
+    /// A school named `School {tag}` with a head `head-{tag}@{slug}.example`; `n` makes the URN.
+    pub async fn school_with_head(&self, t: &Tenant, tag: &str, n: usize) -> (String, Actor) {
+        let org = self
+            .school(t, &format!("School {tag}"), &format!("{}", 140_000 + n))
+            .await;
+        let email = format!("head-{}@{}.example", tag.to_lowercase(), t.slug);
+        let head = self.user(t, &email, &[(&org, "head")], false).await;
+        (org, head)
+    }
+
+    /// The tenant admin invites `org` as a member and its head accepts.
+    pub async fn join_partnership(&self, t: &Tenant, partnership: &str, org: &str, head: &Actor) {
+        self.invite(&t.admin.token, partnership, org, "member")
+            .await
+            .expect(201);
+        self.post_empty(
+            &format!("/v1/partnerships/{partnership}/members/{org}/accept"),
+            &head.token,
+        )
+        .await
+        .expect(200);
+    }
+
+    /// A cluster of `n` schools (A, B, C…) brokered by the tenant admin, optionally with a
+    /// coordinator, every school accepted: the partnership is `active`.
+    pub async fn school_cluster(
+        &self,
+        t: &Tenant,
+        n: usize,
+        coordinator: Option<&Actor>,
+    ) -> SchoolCluster {
+        self.school_cluster_from(t, 0, n, coordinator).await
+    }
+
+    /// Like [`TestApp::school_cluster`], with new schools lettered from the `first`th letter
+    /// (so that several clusters of one tenant have different schools).
+    pub async fn school_cluster_from(
+        &self,
+        t: &Tenant,
+        first: usize,
+        n: usize,
+        coordinator: Option<&Actor>,
+    ) -> SchoolCluster {
+        let mut body = json!({ "kind": "cluster", "name": format!("Cluster {} {first}", t.slug) });
+        if let Some(c) = coordinator {
+            body["coordinator_id"] = json!(c.id);
+        }
+        let id = self.partnership(&t.admin.token, body).await;
+        let mut schools = Vec::new();
+        let mut heads = Vec::new();
+        for i in first..first + n {
+            let tag = char::from(b'A' + u8::try_from(i).expect("few schools")).to_string();
+            let (org, head) = self.school_with_head(t, &tag, i).await;
+            self.invite(&t.admin.token, &id, &org, "member")
+                .await
+                .expect(201);
+            schools.push(org);
+            heads.push(head);
+        }
+        for (org, head) in schools.iter().zip(&heads) {
+            self.post_empty(
+                &format!("/v1/partnerships/{id}/members/{org}/accept"),
+                &head.token,
+            )
+            .await
+            .expect(200);
+        }
+        let p = self
+            .get(&format!("/v1/partnerships/{id}"), &t.admin.token)
+            .await
+            .expect(200);
+        assert_eq!(p.body["status"], "active", "cluster: {}", p.text);
+        SchoolCluster { id, schools, heads }
+    }
+}

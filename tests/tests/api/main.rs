@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod agreements;
 mod api_clients;
 mod audit;
 mod auth;
