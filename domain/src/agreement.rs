@@ -119,6 +119,7 @@ crate::choice!(
 
 /// What one party gives (and receives) under an MOU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contribution {
     /// The party.
@@ -143,6 +144,15 @@ pub struct Contribution {
 
 /// A memorandum of understanding.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "aims": ["Share reading leadership"], "parties": ["org_01jd3k6q9y2m8x4n7v5b0c1t2t", "org_01jd3k6q9y2m8x4n7v5b0c1t2u"],
+    "contributions": [{ "party": "org_01jd3k6q9y2m8x4n7v5b0c1t2t", "gives": "Two days a term of our English lead",
+                        "receives": "Moderation with a larger cohort", "category": "staff_time", "quantity": "6 days a year" }],
+    "start_date": "2026-09-01", "end_date": "2027-08-31", "governance": "Heads meet as a steering group",
+    "meeting_cycle": "Half-termly", "success_measures": ["Reading at expected standard up 5 points"],
+    "review_date": "2027-06-30", "not_legally_binding": true
+})))]
 #[serde(deny_unknown_fields)]
 pub struct MouBody {
     /// What the partnership sets out to do.
@@ -178,6 +188,14 @@ fn yes() -> bool {
 
 /// Terms of reference.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "purpose": "To raise standards in reading across our schools", "membership": "The member schools' heads; others by invitation",
+    "chair": "Elected annually from the heads", "deputy_chair": "The previous chair", "quorum_rule": "Half the member heads",
+    "voting": "Simple majority; the chair has a casting vote", "spending_limits": "Up to £2,000 by the chair; above, by vote",
+    "meeting_frequency": "Twice a term", "data_sharing_protocol": "Under the partnership's data-sharing agreement",
+    "review_date": "2027-07-01"
+})))]
 #[serde(deny_unknown_fields)]
 pub struct TorBody {
     /// Purpose.
@@ -204,6 +222,7 @@ pub struct TorBody {
 
 /// A party to a data-sharing agreement and its role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DataParty {
     /// The organisation.
@@ -214,6 +233,17 @@ pub struct DataParty {
 
 /// A data-sharing agreement, following the ICO data sharing code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "purpose": "Compare self-evaluation scores to plan support between schools",
+    "parties": [{ "organisation_id": "org_01jd3k6q9y2m8x4n7v5b0c1t2t", "role": "joint_controller" }],
+    "data_items": ["school self-evaluation scores", "strengths and areas for development"],
+    "lawful_basis": "public_task", "special_category_conditions": "None: no special-category data is shared",
+    "childrens_data": "No pupil-level data is shared", "transfer_and_security": "Only through Concord, over TLS",
+    "retention_period": "Three academic years", "deletion": "Deleted by Concord at the end of the retention period",
+    "subject_rights_contact": "dpo@northshire.example", "breach_contact": "dpo@northshire.example",
+    "review_date": "2027-07-01", "end_date": "2029-08-31"
+})))]
 #[serde(deny_unknown_fields)]
 pub struct DsaBody {
     /// Why the data is shared.

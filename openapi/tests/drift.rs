@@ -27,6 +27,15 @@ fn every_operation_documents_its_errors_and_security() {
         "/v1/auth/invitations/accept",
     ];
     let paths = doc["paths"].as_object().expect("paths");
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().expect("path item").values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "every operationId is unique");
     assert!(
         paths.len() >= 20,
         "expected every route, found {}",

@@ -172,7 +172,7 @@ async fn read(app: &TestApp, who: &str, school: &str, category: &str) -> Reply {
 async fn who_sees_a_schools_named_data() {
     let app = spawn_app().await;
     let w = world(&app, "share", 3).await;
-    let (a, b, c) = (&w.schools[0], &w.schools[1], &w.schools[2]);
+    let (a, b) = (&w.schools[0], &w.schools[1]);
     let (head_a, head_b, head_c) = (&w.heads[0], &w.heads[1], &w.heads[2]);
     let staff_b = app
         .user(&w.t, "staff@b.example", &[(b, "staff")], false)

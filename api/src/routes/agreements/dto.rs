@@ -5,6 +5,21 @@ use domain::agreement::{Agreement, Body, Signature, Version};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The body of an agreement, by its kind: an MOU, terms of reference, or a data-sharing
+/// agreement. Every field may be absent while the version is a draft; opening it for signature
+/// checks the required ones. (For the OpenAPI document: the server picks the schema by `kind`.)
+#[derive(ToSchema, Serialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum AgreementBody {
+    /// `mou`.
+    Mou(domain::agreement::MouBody),
+    /// `terms_of_reference`.
+    TermsOfReference(domain::agreement::TorBody),
+    /// `data_sharing_agreement`.
+    DataSharingAgreement(domain::agreement::DsaBody),
+}
+
 /// Start an agreement: its first version is a draft.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -17,8 +32,8 @@ pub struct CreateAgreementRequest {
     pub kind: String,
     /// Title, 1–200 characters.
     pub title: String,
-    /// The kind's body (see the MOU, ToR and DSA schemas); may be partial while a draft.
-    #[schema(value_type = Option<Object>)]
+    /// The kind's body; may be partial while a draft.
+    #[schema(value_type = Option<AgreementBody>)]
     pub body: Option<serde_json::Value>,
 }
 
@@ -30,7 +45,7 @@ pub struct UpdateVersionRequest {
     /// New title.
     pub title: Option<String>,
     /// The new body, replacing the old one.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<AgreementBody>)]
     pub body: Option<serde_json::Value>,
 }
 
@@ -186,7 +201,7 @@ pub struct VersionDto {
     /// `draft`, `open_for_signature`, `declined`, `in_force`, `superseded`, `expired`, `withdrawn`.
     pub status: String,
     /// The typed body of the agreement's kind.
-    #[schema(value_type = Object)]
+    #[schema(value_type = AgreementBody)]
     pub body: serde_json::Value,
     /// Who must sign: an MOU's named parties, otherwise every active member.
     pub required_parties: Vec<String>,

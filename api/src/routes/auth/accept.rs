@@ -44,7 +44,7 @@ fn parse_invitation(raw: &str) -> Option<(TenantId, UserId, &str)> {
     )
 )]
 #[post("/auth/invitations/accept")]
-pub async fn accept_invitation(
+pub async fn accept_user_invitation(
     state: web::Data<AppState>,
     body: Body<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {

@@ -10,5 +10,5 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(token::issue_token)
         .service(revoke::revoke_token)
-        .service(accept::accept_invitation);
+        .service(accept::accept_user_invitation);
 }
