@@ -10,6 +10,7 @@ mod agreements;
 mod api_clients;
 mod audit;
 mod auth;
+mod consents;
 mod conventions;
 mod operations;
 mod organisations;
