@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
-use domain::agreement::AgreementKind;
+use domain::agreement::{current_signatures, AgreementKind, Signature};
 use domain::consent::{Consent, ConsentFact, Grantee};
 use domain::partnership::MemberStatus;
 use domain::{OrganisationId, PartnershipId};
 use persistence::{ConsentFilter, Tx};
 
 use crate::error::ApiResult;
+use crate::routes::agreements::joined_times;
 
 /// A partnership's members that are active and have signed its in-force terms of reference
 /// and data-sharing agreement: the only ones that share or see shared data through it.
@@ -20,13 +21,19 @@ pub fn qualified_members(tx: &mut Tx<'_>, p: &PartnershipId) -> ApiResult<Vec<Or
     let (Some((_, _, tor)), Some((_, _, dsa))) = (tor, dsa) else {
         return Ok(Vec::new());
     };
-    Ok(tx
-        .members(p, false)?
+    let stints = tx.members(p, false)?;
+    let joined = joined_times(&stints);
+    let signed = |sigs: &[Signature], org: &OrganisationId| {
+        current_signatures(sigs, &joined)
+            .iter()
+            .any(|s| &s.organisation == org)
+    };
+    Ok(stints
         .into_iter()
         .filter(|m| {
             m.status == MemberStatus::Active
-                && tor.contains(&m.organisation)
-                && dsa.contains(&m.organisation)
+                && signed(&tor, &m.organisation)
+                && signed(&dsa, &m.organisation)
         })
         .map(|m| m.organisation)
         .collect())
@@ -40,9 +47,16 @@ pub fn facts(tx: &mut Tx<'_>, consents: Vec<Consent>) -> ApiResult<Vec<ConsentFa
         let dsa_ok = match &c.dsa {
             None => true,
             Some(dsa) => match tx.agreement(dsa)? {
-                Some(a) => tx
-                    .in_force_signers(&a.partnership, AgreementKind::DataSharingAgreement)?
-                    .is_some_and(|(id, _, signed)| &id == dsa && signed.contains(&c.grantor)),
+                Some(a) => {
+                    let joined = joined_times(&tx.members(&a.partnership, false)?);
+                    tx.in_force_signers(&a.partnership, AgreementKind::DataSharingAgreement)?
+                        .is_some_and(|(id, _, sigs)| {
+                            &id == dsa
+                                && current_signatures(&sigs, &joined)
+                                    .iter()
+                                    .any(|s| s.organisation == c.grantor)
+                        })
+                }
                 None => false,
             },
         };

@@ -521,6 +521,25 @@ pub fn required_parties(body: &Body, active_members: &[OrganisationId]) -> Vec<O
     }
 }
 
+/// The signatures that stand for each organisation's current membership: a school that left
+/// and joined again must sign again, so a signature made before its current stint began does not
+/// count. `joined` gives each active member's current joining time.
+pub fn current_signatures(
+    signatures: &[Signature],
+    joined: &[(OrganisationId, chrono::DateTime<chrono::Utc>)],
+) -> Vec<Signature> {
+    signatures
+        .iter()
+        .filter(|s| {
+            joined
+                .iter()
+                .find(|(o, _)| o == &s.organisation)
+                .is_none_or(|(_, at)| s.at >= *at)
+        })
+        .cloned()
+        .collect()
+}
+
 /// Required parties that have not signed.
 pub fn unsigned(required: &[OrganisationId], signatures: &[Signature]) -> Vec<OrganisationId> {
     required

@@ -305,13 +305,13 @@ impl Tx<'_> {
             .get_result(self.conn)?)
     }
 
-    /// The organisations that have signed the in-force version of each `kind` agreement of a
-    /// partnership, with that version's number (`None` when none is in force).
+    /// The signatures of the in-force version of the partnership's `kind` agreement, with that
+    /// version's number (`None` when none is in force).
     pub fn in_force_signers(
         &mut self,
         p: &PartnershipId,
         kind: AgreementKind,
-    ) -> StoreResult<Option<(AgreementId, i32, Vec<OrganisationId>)>> {
+    ) -> StoreResult<Option<(AgreementId, i32, Vec<Signature>)>> {
         let row: Option<(String, i32)> = agreement_versions::table
             .inner_join(
                 agreements::table.on(agreements::tenant_id
@@ -334,7 +334,6 @@ impl Tx<'_> {
             .signatures(&id, number)?
             .into_iter()
             .filter(|s| s.decision == Decision::Signed)
-            .map(|s| s.organisation)
             .collect();
         Ok(Some((id, number, signed)))
     }

@@ -140,7 +140,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    agreement_signatures (tenant_id, agreement_id, number, organisation_id) {
+    agreement_signatures (tenant_id, agreement_id, number, organisation_id, at) {
         tenant_id -> Text,
         agreement_id -> Text,
         number -> Integer,

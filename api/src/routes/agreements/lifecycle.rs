@@ -11,7 +11,7 @@ use domain::{AgreementId, OrganisationId};
 use persistence::{StoreError, Tx};
 
 use super::dto::{DeclineRequest, SignRequest, VersionDto};
-use super::{has_signed, load, today, version_dto, LoadedAgreement};
+use super::{current, has_signed, load, today, version_dto, LoadedAgreement};
 use crate::audit::{Actor, EventExt};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -128,14 +128,22 @@ fn signatory(
         Principal::User(u) => u.role_in(org),
         _ => None,
     };
-    let capacity = match role {
-        Some(OrgRole::Governor) => Capacity::Governor,
-        _ => Capacity::Head,
+    // The capacity defaults to `head`: a governor says they sign as a governor.
+    let asked = match asked {
+        None => Capacity::Head,
+        Some(a) => {
+            Capacity::parse(a).map_err(|e| ApiError::invalid("/capacity", "invalid_choice", e.0))?
+        }
     };
-    match asked {
-        None => Ok(capacity),
-        Some(a) if a == capacity.as_str() => Ok(capacity),
-        Some(_) => Err(ApiError::Forbidden("signatory_required")),
+    let holds = match role {
+        Some(OrgRole::Head) => Capacity::Head,
+        Some(OrgRole::Governor) => Capacity::Governor,
+        _ => return Err(ApiError::Forbidden("signatory_required")),
+    };
+    if asked == holds {
+        Ok(asked)
+    } else {
+        Err(ApiError::Forbidden("signatory_required"))
     }
 }
 
@@ -204,7 +212,7 @@ pub async fn sign_version(
             return Err(ApiError::Forbidden("not_a_party"));
         }
         let status = v.status.as_of(v.body.end_date(), today());
-        let signed = has_signed(tx, &v, &org)?;
+        let signed = has_signed(tx, &l, &v, &org)?;
         match status {
             VersionStatus::OpenForSignature => {}
             VersionStatus::InForce if !signed => {}
@@ -237,7 +245,7 @@ pub async fn sign_version(
             "agreement.signed",
             serde_json::json!({ "version": n, "organisation_id": org, "capacity": capacity }),
         ))?;
-        let sigs = tx.signatures(&l.a.id, n)?;
+        let sigs = current(tx, &l, &v)?;
         if v.status == VersionStatus::OpenForSignature && unsigned(&required, &sigs).is_empty() {
             v.status = VersionStatus::InForce;
             v.effective_from = Some(today());
@@ -319,6 +327,12 @@ pub async fn decline_version(
         }
         if v.status != VersionStatus::OpenForSignature {
             return Err(not_open(n, v.status));
+        }
+        if current(tx, &l, &v)?.iter().any(|s| s.organisation == org) {
+            return Err(ApiError::Conflict {
+                code: "already_signed",
+                detail: "the organisation has already answered this version".into(),
+            });
         }
         let s = Signature {
             organisation: org.clone(),

@@ -2,10 +2,10 @@ use std::collections::HashMap;
 
 use actix_web::{get, web, HttpResponse};
 use domain::agreement::{
-    required_parties, unsigned, Agreement, AgreementKind, Version, VersionStatus,
+    current_signatures, required_parties, unsigned, Agreement, AgreementKind, Version,
+    VersionStatus,
 };
 use domain::authz::{decide, Action, Principal, Resource};
-use domain::partnership::MemberStatus;
 use domain::{OrganisationId, PartnershipId};
 use persistence::{AgreementFilter, Page, PartnershipFilter, Tx};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 use super::dto::{
     AgreementList, AgreementSummary, LatestVersion, MemberSignatures, SignatureMatrix, SignedState,
 };
-use super::{active_members, today};
+use super::{active_members, joined_times, today};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::path_id;
@@ -88,7 +88,8 @@ fn summarise(
     rows: Vec<(Agreement, Vec<Version>)>,
     f: &Filters,
 ) -> ApiResult<Vec<AgreementSummary>> {
-    let mut members: HashMap<String, Vec<OrganisationId>> = HashMap::new();
+    let mut members: HashMap<String, Vec<(OrganisationId, chrono::DateTime<chrono::Utc>)>> =
+        HashMap::new();
     let mut out = Vec::new();
     for (a, versions) in rows {
         let Some(latest) = versions.last() else {
@@ -116,16 +117,12 @@ fn summarise(
             Some(v) => {
                 let key = a.partnership.to_string();
                 if !members.contains_key(&key) {
-                    let current = tx.members(&a.partnership, false)?;
-                    let active = current
-                        .into_iter()
-                        .filter(|m| m.status == MemberStatus::Active)
-                        .map(|m| m.organisation)
-                        .collect();
-                    members.insert(key.clone(), active);
+                    let stints = tx.members(&a.partnership, false)?;
+                    members.insert(key.clone(), joined_times(&stints));
                 }
-                let active = members.get(&key).cloned().unwrap_or_default();
-                let sigs = tx.signatures(&a.id, v.number)?;
+                let joined = members.get(&key).cloned().unwrap_or_default();
+                let active: Vec<OrganisationId> = joined.iter().map(|(o, _)| o.clone()).collect();
+                let sigs = current_signatures(&tx.signatures(&a.id, v.number)?, &joined);
                 !unsigned(&required_parties(&v.body, &active), &sigs).is_empty()
             }
         };
@@ -289,8 +286,22 @@ pub async fn partnership_signatures(
             let l = load_partnership(tx, &id)?;
             l.authorize(&auth, Action::Read)?;
             let active = active_members(&l);
-            let tor = tx.in_force_signers(&id, AgreementKind::TermsOfReference)?;
-            let dsa = tx.in_force_signers(&id, AgreementKind::DataSharingAgreement)?;
+            let joined = joined_times(&l.stints);
+            let signers =
+                |s: Option<(domain::AgreementId, i32, Vec<domain::agreement::Signature>)>| {
+                    s.map(|(id, n, sigs)| {
+                        (
+                            id,
+                            n,
+                            current_signatures(&sigs, &joined)
+                                .into_iter()
+                                .map(|s| s.organisation)
+                                .collect::<Vec<_>>(),
+                        )
+                    })
+                };
+            let tor = signers(tx.in_force_signers(&id, AgreementKind::TermsOfReference)?);
+            let dsa = signers(tx.in_force_signers(&id, AgreementKind::DataSharingAgreement)?);
             let refs: Vec<_> = active.iter().collect();
             let names = tx.organisation_names(&refs)?;
             let state_of = |s: &Option<(domain::AgreementId, i32, Vec<OrganisationId>)>,

@@ -10,7 +10,8 @@ mod update;
 
 use chrono::NaiveDate;
 use domain::agreement::{
-    required_parties, unsigned, Agreement, Body, Decision, Version, VersionStatus,
+    current_signatures, required_parties, unsigned, Agreement, Body, Decision, Signature, Version,
+    VersionStatus,
 };
 use domain::authz::{Action, MemberFact, PartnershipFacts, Resource};
 use domain::partnership::MemberStatus;
@@ -118,6 +119,26 @@ impl LoadedAgreement {
     }
 }
 
+/// When each active member joined (its current stint).
+pub fn joined_times(
+    stints: &[domain::partnership::Member],
+) -> Vec<(OrganisationId, chrono::DateTime<chrono::Utc>)> {
+    stints
+        .iter()
+        .filter(|m| m.status == MemberStatus::Active)
+        .map(|m| (m.organisation.clone(), m.joined_at.unwrap_or(m.invited_at)))
+        .collect()
+}
+
+/// The signatures of a version that stand for each party's current membership.
+pub fn current(tx: &mut Tx<'_>, l: &LoadedAgreement, v: &Version) -> ApiResult<Vec<Signature>> {
+    let sigs = tx.signatures(&v.agreement, v.number)?;
+    Ok(current_signatures(
+        &sigs,
+        &joined_times(&l.partnership.stints),
+    ))
+}
+
 /// A partnership's active members.
 pub fn active_members(l: &Loaded) -> Vec<OrganisationId> {
     l.stints
@@ -148,7 +169,7 @@ fn needs_resignature(tx: &mut Tx<'_>, l: &LoadedAgreement, v: &Version) -> ApiRe
     if v.status.as_of(v.body.end_date(), today()) != VersionStatus::InForce {
         return Ok(false);
     }
-    let sigs = tx.signatures(&v.agreement, v.number)?;
+    let sigs = current(tx, l, v)?;
     Ok(!unsigned(&required_parties(&v.body, &l.active_members()), &sigs).is_empty())
 }
 
@@ -171,7 +192,10 @@ pub fn summaries(tx: &mut Tx<'_>, l: &LoadedAgreement) -> ApiResult<Vec<VersionS
 pub fn version_dto(tx: &mut Tx<'_>, l: &LoadedAgreement, v: &Version) -> ApiResult<VersionDto> {
     let sigs = tx.signatures(&v.agreement, v.number)?;
     let required = required_parties(&v.body, &l.active_members());
-    let missing = unsigned(&required, &sigs);
+    let missing = unsigned(
+        &required,
+        &current_signatures(&sigs, &joined_times(&l.partnership.stints)),
+    );
     let status = v.status.as_of(v.body.end_date(), today());
     let needs = status == VersionStatus::InForce && !missing.is_empty();
     Ok(VersionDto::new(
@@ -185,9 +209,13 @@ pub fn version_dto(tx: &mut Tx<'_>, l: &LoadedAgreement, v: &Version) -> ApiResu
 }
 
 /// Whether `org` has signed version `v`.
-pub fn has_signed(tx: &mut Tx<'_>, v: &Version, org: &OrganisationId) -> ApiResult<bool> {
-    Ok(tx
-        .signatures(&v.agreement, v.number)?
+pub fn has_signed(
+    tx: &mut Tx<'_>,
+    l: &LoadedAgreement,
+    v: &Version,
+    org: &OrganisationId,
+) -> ApiResult<bool> {
+    Ok(current(tx, l, v)?
         .iter()
         .any(|s| &s.organisation == org && s.decision == Decision::Signed))
 }

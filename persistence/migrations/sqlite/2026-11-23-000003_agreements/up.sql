@@ -43,7 +43,7 @@ CREATE TABLE agreement_signatures (
     capacity        TEXT NOT NULL CHECK (capacity IN ('head', 'governor')),
     reason          TEXT,
     at              TIMESTAMP NOT NULL,
-    PRIMARY KEY (tenant_id, agreement_id, number, organisation_id),
+    PRIMARY KEY (tenant_id, agreement_id, number, organisation_id, at),
     FOREIGN KEY (tenant_id, agreement_id, number) REFERENCES agreement_versions (tenant_id, agreement_id, number),
     FOREIGN KEY (tenant_id, organisation_id) REFERENCES organisations (tenant_id, id),
     FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
