@@ -56,7 +56,14 @@ const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 50
 /// Opens one connection, reporting the real reason when it fails.
 pub fn establish(url: &str) -> Result<DbConnection, ConnectionError> {
     match Backend::of(url) {
-        Backend::Postgres => PgConnection::establish(url).map(DbConnection::Pg),
+        Backend::Postgres => {
+            // libpq uses OpenSSL. OpenSSL's default exit-time cleanup frees its locks while the
+            // pool's threads may still be inside libpq, which crashes the process at exit;
+            // initialising it first with OPENSSL_INIT_NO_ATEXIT (what this call does) avoids
+            // that. Idempotent and cheap after the first call.
+            openssl_sys::init();
+            PgConnection::establish(url).map(DbConnection::Pg)
+        }
         Backend::Sqlite => {
             let path = sqlite_path(url);
             if let Some(dir) = std::path::Path::new(path).parent() {

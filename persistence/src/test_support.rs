@@ -53,6 +53,9 @@ pub fn fresh_database(server: Option<&str>) -> String {
 }
 
 fn admin_conn(url: &str) -> PgConnection {
+    // See `connection::establish`: OpenSSL must be initialised without its exit-time cleanup
+    // before libpq first uses it.
+    openssl_sys::init();
     PgConnection::establish(url)
         .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL server: {e}"))
 }
