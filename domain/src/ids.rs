@@ -137,6 +137,14 @@ id_type!(
     AccessId, "acc", "access record"
 );
 id_type!(
+    /// An evaluation framework.
+    FrameworkId, "fwk", "framework"
+);
+id_type!(
+    /// One evaluation cycle (a term) of a partnership.
+    CycleId, "cyc", "cycle"
+);
+id_type!(
     /// One change-audit entry.
     AuditId, "aud", "audit entry"
 );

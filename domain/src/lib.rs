@@ -7,6 +7,8 @@
 pub mod agreement;
 pub mod authz;
 pub mod consent;
+pub mod evaluation;
+pub mod framework;
 pub mod ids;
 pub mod organisation;
 pub mod partnership;
