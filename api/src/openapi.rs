@@ -27,6 +27,7 @@ use crate::error::{Problem, ProblemField};
         (name = "partnerships", description = "Partnerships, membership by invitation, overviews"),
         (name = "agreements", description = "MOUs, terms of reference and data-sharing agreements: versions and signatures"),
         (name = "consents", description = "Data-sharing consents, school data and who viewed it"),
+        (name = "evaluations", description = "Frameworks, termly cycles, submissions and the analysis"),
         (name = "audit", description = "The append-only change audit"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -119,6 +119,11 @@ pub enum Resource<'a> {
     Audit(Option<&'a PartnershipFacts<'a>>),
     /// Creating a partnership with no lead school: brokering, the tenant admin's job.
     Brokering,
+    /// Evaluation frameworks: everyone in the tenant reads them; the tenant admin writes.
+    Frameworks,
+    /// A school's own evaluation submission: private to the school; its head or a leader saves
+    /// and submits (`Update`), any of its users reads.
+    Submission(&'a OrganisationId),
     /// A school's consents: its users and the tenant admin read them; only its head grants
     /// (`Create`) and revokes (`Retire`).
     Consents(&'a OrganisationId),
@@ -467,6 +472,19 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
             Principal::ApiClient(_),
             Resource::Consents(_) | Resource::SchoolProfile(_) | Resource::AccessLog { .. },
         ) => Forbidden("insufficient_scope"),
+        (Principal::User(u), Resource::Frameworks) => match action {
+            Read | List => Allow,
+            _ => admin(u),
+        },
+        (Principal::ApiClient(_), Resource::Frameworks) if matches!(action, Read | List) => Allow,
+        (Principal::User(u), Resource::Submission(org)) => match (action, u.role_in(org)) {
+            (Read | List, Some(_)) => Allow,
+            (_, Some(OrgRole::Head | OrgRole::Leader)) => Allow,
+            (Read | List, None) => Forbidden("own_school_only"),
+            (_, Some(_)) => Forbidden("head_or_leader_required"),
+            (_, None) => Forbidden("own_school_only"),
+        },
+        (Principal::ApiClient(_), Resource::Frameworks | Resource::Submission(_)) => MISSING_SCOPE,
         (Principal::User(u), Resource::Brokering) => admin(u),
         (Principal::User(u), Resource::AllPartnerships) if action == Read => admin(u),
         (Principal::ApiClient(c), Resource::AllPartnerships) if action == Read => {

@@ -28,7 +28,10 @@ impl CycleStatus {
     /// The transitions a coordinator may make (`closed → open` reopens).
     pub fn can_move_to(self, to: CycleStatus) -> bool {
         use CycleStatus::*;
-        matches!((self, to), (Draft, Open) | (Open, Closed) | (Closed, Published) | (Closed, Open))
+        matches!(
+            (self, to),
+            (Draft, Open) | (Open, Closed) | (Closed, Published) | (Closed, Open)
+        )
     }
 }
 
@@ -112,16 +115,26 @@ pub fn round2(x: f64) -> f64 {
 /// Summarises `values` (one per school) on `def`'s scale, suppressed below `k` schools.
 pub fn aggregate(values: &[f64], def: &Definition, k: usize) -> Aggregate {
     if values.len() < k || values.is_empty() {
-        return Aggregate::Suppressed { suppressed: true, reason: format!("fewer than {k} schools contributed") };
+        return Aggregate::Suppressed {
+            suppressed: true,
+            reason: format!("fewer than {k} schools contributed"),
+        };
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
-    let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
-    let mut distribution: BTreeMap<String, usize> =
-        (def.scale.min..=def.scale.max).map(|p| (p.to_string(), 0)).collect();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    let mut distribution: BTreeMap<String, usize> = (def.scale.min..=def.scale.max)
+        .map(|p| (p.to_string(), 0))
+        .collect();
     for v in &sorted {
-        let point = v.round().clamp(f64::from(def.scale.min), f64::from(def.scale.max));
+        let point = v
+            .round()
+            .clamp(f64::from(def.scale.min), f64::from(def.scale.max));
         *distribution.entry(format!("{point:.0}")).or_default() += 1;
     }
     Aggregate::Shown(Stat {
@@ -136,7 +149,11 @@ pub fn aggregate(values: &[f64], def: &Definition, k: usize) -> Aggregate {
 
 /// The mean of a school's scores on `codes` (not-yet-evidenced and missing excluded), by
 /// `pick` (its school or partnership score); `None` if it scored none of them.
-pub fn school_mean(scores: &[Score], codes: &[&str], pick: fn(&Score) -> Option<i32>) -> Option<f64> {
+pub fn school_mean(
+    scores: &[Score],
+    codes: &[&str],
+    pick: fn(&Score) -> Option<i32>,
+) -> Option<f64> {
     let vals: Vec<f64> = scores
         .iter()
         .filter(|s| codes.contains(&s.criterion.as_str()) && !s.not_yet_evidenced)
@@ -163,12 +180,24 @@ crate::choice!(
 /// Where the partnership stands: the mean partnership score on trust criteria and on challenge
 /// criteria (over every submitted school), and the form they make, "high" meaning above the
 /// scale's midpoint.
-pub fn collaboration(def: &Definition, submissions: &[Vec<Score>]) -> (Option<f64>, Option<f64>, Option<CollaborationForm>) {
-    let codes = |d: Dimension| def.criteria().filter(|c| c.dimension == d).map(|c| c.code.as_str()).collect::<Vec<_>>();
+pub fn collaboration(
+    def: &Definition,
+    submissions: &[Vec<Score>],
+) -> (Option<f64>, Option<f64>, Option<CollaborationForm>) {
+    let codes = |d: Dimension| {
+        def.criteria()
+            .filter(|c| c.dimension == d)
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+    };
     let mean_of = |d: Dimension| {
         let codes = codes(d);
-        let per_school: Vec<f64> = submissions.iter().filter_map(|s| school_mean(s, &codes, |x| x.partnership)).collect();
-        (!per_school.is_empty()).then(|| round2(per_school.iter().sum::<f64>() / per_school.len() as f64))
+        let per_school: Vec<f64> = submissions
+            .iter()
+            .filter_map(|s| school_mean(s, &codes, |x| x.partnership))
+            .collect();
+        (!per_school.is_empty())
+            .then(|| round2(per_school.iter().sum::<f64>() / per_school.len() as f64))
     };
     let (trust, challenge) = (mean_of(Dimension::Trust), mean_of(Dimension::Challenge));
     let mid = f64::from(def.scale.min + def.scale.max) / 2.0;
@@ -191,44 +220,150 @@ mod tests {
 
     fn all(def: &Definition, school: i32, partnership: i32) -> Vec<Score> {
         def.criteria()
-            .map(|c| Score { criterion: c.code.clone(), school: Some(school), partnership: Some(partnership), not_yet_evidenced: false, evidence: None })
+            .map(|c| Score {
+                criterion: c.code.clone(),
+                school: Some(school),
+                partnership: Some(partnership),
+                not_yet_evidenced: false,
+                evidence: None,
+            })
             .collect()
     }
 
     #[test]
     fn cycles_move_only_forward_or_reopen() {
         use CycleStatus::*;
-        assert!(Draft.can_move_to(Open) && Open.can_move_to(Closed) && Closed.can_move_to(Published) && Closed.can_move_to(Open));
-        assert!(!Draft.can_move_to(Closed) && !Published.can_move_to(Open) && !Open.can_move_to(Draft));
+        assert!(
+            Draft.can_move_to(Open)
+                && Open.can_move_to(Closed)
+                && Closed.can_move_to(Published)
+                && Closed.can_move_to(Open)
+        );
+        assert!(
+            !Draft.can_move_to(Closed) && !Published.can_move_to(Open) && !Open.can_move_to(Draft)
+        );
     }
 
     #[test]
     fn statistics_by_hand() {
         let def = default_framework();
-        let Aggregate::Shown(s) = aggregate(&[1.0, 2.0, 4.0, 4.0], &def, 3) else { panic!("shown") };
-        assert_eq!((s.n, s.mean, s.median, s.min, s.max), (4, 2.75, 3.0, 1.0, 4.0));
+        let Aggregate::Shown(s) = aggregate(&[1.0, 2.0, 4.0, 4.0], &def, 3) else {
+            panic!("shown")
+        };
+        assert_eq!(
+            (s.n, s.mean, s.median, s.min, s.max),
+            (4, 2.75, 3.0, 1.0, 4.0)
+        );
         assert_eq!(s.distribution.get("4"), Some(&2));
         assert_eq!(s.distribution.get("3"), Some(&0));
-        assert!(matches!(aggregate(&[1.0, 2.0], &def, 3), Aggregate::Suppressed { .. }));
+        assert!(matches!(
+            aggregate(&[1.0, 2.0], &def, 3),
+            Aggregate::Suppressed { .. }
+        ));
     }
 
     #[test]
     fn not_yet_evidenced_is_left_out_of_means_and_counts_as_answered() {
         let def = default_framework();
         let mut scores = all(&def, 2, 3);
-        scores[0] = Score { not_yet_evidenced: true, school: None, partnership: None, ..scores[0].clone() };
+        scores[0] = Score {
+            not_yet_evidenced: true,
+            school: None,
+            partnership: None,
+            ..scores[0].clone()
+        };
         assert!(unanswered(&def, &scores).is_empty());
         scores.pop();
         assert_eq!(unanswered(&def, &scores).len(), 1);
-        assert_eq!(school_mean(&scores, &["1.1.1", "1.1.2"], |s| s.school), Some(2.0));
+        assert_eq!(
+            school_mean(&scores, &["1.1.1", "1.1.2"], |s| s.school),
+            Some(2.0)
+        );
     }
 
     #[test]
     fn collaboration_forms_follow_the_midpoint() {
         let def = default_framework();
         let (t, c, f) = collaboration(&def, &[all(&def, 1, 4), all(&def, 1, 3)]);
-        assert_eq!((t, c, f), (Some(3.5), Some(3.5), Some(CollaborationForm::Improvement)));
+        assert_eq!(
+            (t, c, f),
+            (Some(3.5), Some(3.5), Some(CollaborationForm::Improvement))
+        );
         let (_, _, f) = collaboration(&def, &[all(&def, 4, 2)]);
         assert_eq!(f, Some(CollaborationForm::Cautious));
     }
+}
+
+/// A framework version as stored.
+#[derive(Debug, Clone)]
+pub struct FrameworkVersion {
+    /// The framework.
+    pub framework_id: String,
+    /// 1, 2, …
+    pub number: i32,
+    /// Draft or published.
+    pub status: crate::framework::FrameworkStatus,
+    /// The framework's name at this version.
+    pub name: String,
+    /// The content.
+    pub definition: Definition,
+    /// Criterion codes that continue those of the previous version (trends follow them).
+    pub carried_over: Vec<String>,
+    /// Increases at every change; the ETag.
+    pub version: i32,
+}
+
+/// An evaluation cycle: one term of one partnership.
+#[derive(Debug, Clone)]
+pub struct Cycle {
+    /// Its id.
+    pub id: crate::CycleId,
+    /// The partnership.
+    pub partnership: crate::PartnershipId,
+    /// e.g. "Autumn 2026".
+    pub title: String,
+    /// The framework.
+    pub framework_id: String,
+    /// The framework version pinned for the term.
+    pub framework_version: i32,
+    /// When submissions open.
+    pub opens_at: chrono::DateTime<chrono::Utc>,
+    /// When submissions close (per-school extensions aside).
+    pub closes_at: chrono::DateTime<chrono::Utc>,
+    /// Where it is in its term.
+    pub status: CycleStatus,
+    /// Increases at every change; the ETag.
+    pub version: i32,
+    /// When created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Strengths and areas for development of one area, from one school.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Narrative {
+    /// The area's code.
+    pub area: String,
+    /// Strengths.
+    pub strengths: String,
+    /// Areas for development.
+    pub areas_for_development: String,
+}
+
+/// One school's submission to a cycle.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The cycle.
+    pub cycle: crate::CycleId,
+    /// The school.
+    pub organisation: crate::OrganisationId,
+    /// Where it stands.
+    pub status: SubmissionStatus,
+    /// Its answers.
+    pub scores: Vec<Score>,
+    /// Its narratives.
+    pub narratives: Vec<Narrative>,
+    /// When submitted.
+    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Increases at every save; the ETag (0 before the first).
+    pub version: i32,
 }

@@ -94,7 +94,9 @@ pub struct Definition {
 impl Definition {
     /// Every criterion, in order.
     pub fn criteria(&self) -> impl Iterator<Item = &Criterion> {
-        self.areas.iter().flat_map(|a| a.sub_themes.iter().flat_map(|s| s.criteria.iter()))
+        self.areas
+            .iter()
+            .flat_map(|a| a.sub_themes.iter().flat_map(|s| s.criteria.iter()))
     }
 
     /// The criterion with this code.
@@ -112,11 +114,23 @@ impl Definition {
         let mut v = Validation::default();
         let s = &self.scale;
         if s.min >= s.max {
-            v.push("/definition/scale/max", "invalid_scale", "max must be above min");
+            v.push(
+                "/definition/scale/max",
+                "invalid_scale",
+                "max must be above min",
+            );
         } else if s.max - s.min > 20 {
-            v.push("/definition/scale/max", "invalid_scale", "at most 21 points");
+            v.push(
+                "/definition/scale/max",
+                "invalid_scale",
+                "at most 21 points",
+            );
         } else if usize::try_from(s.max - s.min + 1).ok() != Some(s.labels.len()) {
-            v.push("/definition/scale/labels", "invalid_scale", "one label for each point of the scale");
+            v.push(
+                "/definition/scale/labels",
+                "invalid_scale",
+                "one label for each point of the scale",
+            );
         }
         if self.areas.is_empty() {
             v.push("/definition/areas", "required", "at least one area");
@@ -140,14 +154,22 @@ impl Definition {
             code(&mut v, format!("/definition/areas/{i}/code"), &a.code);
             text(&mut v, format!("/definition/areas/{i}/title"), &a.title);
             if a.sub_themes.is_empty() {
-                v.push(format!("/definition/areas/{i}/sub_themes"), "required", "at least one sub-theme");
+                v.push(
+                    format!("/definition/areas/{i}/sub_themes"),
+                    "required",
+                    "at least one sub-theme",
+                );
             }
             for (j, st) in a.sub_themes.iter().enumerate() {
                 let base = format!("/definition/areas/{i}/sub_themes/{j}");
                 code(&mut v, format!("{base}/code"), &st.code);
                 text(&mut v, format!("{base}/title"), &st.title);
                 if st.criteria.is_empty() {
-                    v.push(format!("{base}/criteria"), "required", "at least one criterion");
+                    v.push(
+                        format!("{base}/criteria"),
+                        "required",
+                        "at least one criterion",
+                    );
                 }
                 for (k, c) in st.criteria.iter().enumerate() {
                     code(&mut v, format!("{base}/criteria/{k}/code"), &c.code);
@@ -165,11 +187,19 @@ pub const DEFAULT_FRAMEWORK_ID: &str = "fwk_00000000000000000000000001";
 pub const DEFAULT_FRAMEWORK_NAME: &str = "Concord partnership evaluation framework";
 
 fn c(code: &str, question: &str, dimension: Dimension) -> Criterion {
-    Criterion { code: code.into(), question: question.into(), dimension }
+    Criterion {
+        code: code.into(),
+        question: question.into(),
+        dimension,
+    }
 }
 
 fn st(code: &str, title: &str, criteria: Vec<Criterion>) -> SubTheme {
-    SubTheme { code: code.into(), title: title.into(), criteria }
+    SubTheme {
+        code: code.into(),
+        title: title.into(),
+        criteria,
+    }
 }
 
 /// The built-in default framework (version 1, published), available to every tenant.

@@ -13,6 +13,7 @@ mod agreements;
 mod api_clients;
 mod audit;
 mod consents;
+mod evaluations;
 mod idempotency;
 mod organisations;
 mod partnerships;

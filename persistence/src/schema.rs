@@ -201,6 +201,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    frameworks (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    framework_versions (tenant_id, framework_id, number) {
+        tenant_id -> Text,
+        framework_id -> Text,
+        number -> Integer,
+        status -> Text,
+        name -> Text,
+        definition -> Text,
+        carried_over -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cycles (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        partnership_id -> Text,
+        title -> Text,
+        framework_id -> Text,
+        framework_version -> Integer,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cycle_extensions (tenant_id, cycle_id, organisation_id) {
+        tenant_id -> Text,
+        cycle_id -> Text,
+        organisation_id -> Text,
+        closes_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submissions (tenant_id, cycle_id, organisation_id) {
+        tenant_id -> Text,
+        cycle_id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        narratives -> Text,
+        version -> Integer,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submission_scores (tenant_id, cycle_id, organisation_id, criterion) {
+        tenant_id -> Text,
+        cycle_id -> Text,
+        organisation_id -> Text,
+        criterion -> Text,
+        school_score -> Nullable<Integer>,
+        partnership_score -> Nullable<Integer>,
+        not_yet_evidenced -> Bool,
+        evidence -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     platform_admins,
@@ -219,6 +294,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     consents,
     school_profiles,
     access_events,
+    frameworks,
+    framework_versions,
+    cycles,
+    cycle_extensions,
+    submissions,
+    submission_scores,
 );
 
 diesel::table! {

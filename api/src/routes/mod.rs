@@ -5,6 +5,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod auth;
 pub mod consents;
+pub mod evaluations;
 pub mod me;
 pub mod ops;
 pub mod organisations;
@@ -33,6 +34,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .configure(partnerships::routes)
         .configure(agreements::routes)
         .configure(consents::routes)
+        .configure(evaluations::routes)
         .service(audit::list_audit);
 }
 

@@ -53,6 +53,7 @@ pub async fn partnership_overview(
                 })
             };
             let agreements = tx.count_agreements(&l.p.id)?;
+            let cycles = tx.count_cycles(&l.p.id)?;
             let count = |s: MemberStatus| l.stints.iter().filter(|m| m.status == s).count();
             Ok(OverviewDto {
                 partnership: PartnershipDto::from(&l.p),
@@ -66,7 +67,7 @@ pub async fn partnership_overview(
                         + count(MemberStatus::Left)
                         + count(MemberStatus::Removed),
                     agreements: usize::try_from(agreements).unwrap_or(0),
-                    cycles: 0,
+                    cycles: usize::try_from(cycles).unwrap_or(0),
                 },
             })
         })
