@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod consents;
 mod conventions;
+mod evaluations;
 mod operations;
 mod organisations;
 mod partnerships;
