@@ -121,6 +121,15 @@ pub enum Resource<'a> {
     Brokering,
     /// Evaluation frameworks: everyone in the tenant reads them; the tenant admin writes.
     Frameworks,
+    /// A partnership's aggregates (the analysis of a cycle): as reading the partnership, except
+    /// that a member school's users see them only once their school has signed the terms of
+    /// reference and data-sharing agreement in force (`member_signed`).
+    PartnershipAggregates {
+        /// The partnership.
+        facts: &'a PartnershipFacts<'a>,
+        /// The viewer's member school has signed every in-force ToR and DSA.
+        member_signed: bool,
+    },
     /// A school's own evaluation submission: private to the school; its head or a leader saves
     /// and submits (`Update`), any of its users reads.
     Submission(&'a OrganisationId),
@@ -472,6 +481,23 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource<'_>) -> 
             Principal::ApiClient(_),
             Resource::Consents(_) | Resource::SchoolProfile(_) | Resource::AccessLog { .. },
         ) => Forbidden("insufficient_scope"),
+        (
+            Principal::User(u),
+            Resource::PartnershipAggregates {
+                facts,
+                member_signed,
+            },
+        ) => match standing(u, facts) {
+            Standing::Manager => Allow,
+            Standing::Member if facts.chair == Some(&u.id) || member_signed => Allow,
+            Standing::Member => Forbidden("agreements_unsigned"),
+            Standing::Outsider => NOT_A_MEMBER,
+            Standing::Stranger => Hidden,
+        },
+        (Principal::ApiClient(c), Resource::PartnershipAggregates { .. }) => match action {
+            Read | List => scoped(c, Scope::PartnershipsRead),
+            _ => MISSING_SCOPE,
+        },
         (Principal::User(u), Resource::Frameworks) => match action {
             Read | List => Allow,
             _ => admin(u),

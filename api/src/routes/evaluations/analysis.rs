@@ -7,7 +7,10 @@
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
-use domain::authz::{named_data, Action, NamedDataAccess, Principal};
+use domain::agreement::{current_signatures, AgreementKind};
+use domain::authz::{
+    named_data, Action, MemberFact, NamedDataAccess, PartnershipFacts, Principal, Resource,
+};
 use domain::consent::DataCategory;
 use domain::evaluation::{
     aggregate, collaboration, round2, school_mean, Aggregate, Cycle, CycleStatus, Score,
@@ -28,7 +31,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::path_id;
 use crate::request_id;
-use crate::routes::agreements::today;
+use crate::routes::agreements::{joined_times, today};
 use crate::routes::partnerships::{now, Loaded};
 use crate::sharing;
 use crate::state::AppState;
@@ -87,6 +90,31 @@ fn access_row(
     }
 }
 
+/// Whether one of the viewer's member schools has signed, in its current membership, every
+/// terms of reference and data-sharing agreement of the partnership that is in force.
+fn member_signed(tx: &mut Tx<'_>, auth: &Auth, l: &Loaded) -> ApiResult<bool> {
+    let Principal::User(u) = &auth.0 else {
+        return Ok(false);
+    };
+    let joined = joined_times(&l.stints);
+    let mine: Vec<&OrganisationId> = joined
+        .iter()
+        .map(|(o, _)| o)
+        .filter(|o| u.memberships.iter().any(|m| &m.organisation_id == *o))
+        .collect();
+    let mut signed_all: Vec<&OrganisationId> = mine.clone();
+    for kind in [
+        AgreementKind::TermsOfReference,
+        AgreementKind::DataSharingAgreement,
+    ] {
+        if let Some((_, _, sigs)) = tx.in_force_signers(&l.p.id, kind)? {
+            let current = current_signatures(&sigs, &joined);
+            signed_all.retain(|o| current.iter().any(|s| &&s.organisation == o));
+        }
+    }
+    Ok(!signed_all.is_empty())
+}
+
 struct Input {
     auth: Auth,
     request: Option<String>,
@@ -94,7 +122,28 @@ struct Input {
 
 fn compute(tx: &mut Tx<'_>, input: &Input, c: &Cycle, l: &Loaded) -> ApiResult<AnalysisDto> {
     let auth = &input.auth;
-    l.authorize(auth, Action::Read)?;
+    let member_signed = member_signed(tx, auth, l)?;
+    let facts: Vec<MemberFact> = l
+        .stints
+        .iter()
+        .map(|m| MemberFact {
+            organisation: m.organisation.clone(),
+            role: m.role,
+            status: m.status,
+        })
+        .collect();
+    let f = PartnershipFacts {
+        coordinator: l.p.coordinator.as_ref(),
+        chair: l.p.chair.as_ref(),
+        members: &facts,
+    };
+    auth.authorize(
+        Action::Read,
+        Resource::PartnershipAggregates {
+            facts: &f,
+            member_signed,
+        },
+    )?;
     let k = usize::try_from(
         tx.current_tenant()?
             .suppression_k
