@@ -194,6 +194,64 @@ MOU=$(curl -fsS "$BASE/v1/agreements/$MOU_ID/versions/1/sign" \
   -d "{\"organisation_id\":\"$DALE_ID\"}")
 echo "$MOU" | jq '{status, effective_from}'
 curl -fsS "$BASE/v1/agreements/$MOU_ID/versions/1/document" -H "Authorization: Bearer $HEAD_TOKEN"
+
+# 13. A third school joins the partnership.
+VALE_ID=$(curl -fsS "$BASE/v1/organisations" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"name":"Vale Primary School","kind":"school","urn":"137222","phase":"primary","school_type":"state","la_code":"202"}' | jq -r .id)
+curl -fsS "$BASE/v1/users" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "$(jq -n --arg org "$VALE_ID" '{email: "head@vale.example", name: "Val Vale",
+        password: "vale-passphrase-44", memberships: [{organisation_id: $org, role: "head"}]}')" | jq -c '{id, email}'
+VALE_TOKEN=$(curl -fsS "$BASE/v1/auth/token" \
+  --data-urlencode grant_type=password \
+  --data-urlencode tenant=north-shire \
+  --data-urlencode username=head@vale.example \
+  --data-urlencode password=vale-passphrase-44 | jq -r .access_token)
+curl -fsS "$BASE/v1/partnerships/$PARTNERSHIP_ID/invitations" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"organisation_id\":\"$VALE_ID\",\"role\":\"member\"}" | jq -c '{organisation_name, status}'
+curl -fsS -X POST "$BASE/v1/partnerships/$PARTNERSHIP_ID/members/$VALE_ID/accept" -H "Authorization: Bearer $VALE_TOKEN" | jq -c '{organisation_name, status}'
+
+# 14. Open an evaluation cycle on Concord's built-in framework.
+CYCLE_ID=$(curl -fsS "$BASE/v1/partnerships/$PARTNERSHIP_ID/cycles" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"title":"Autumn 2026","framework_id":"fwk_00000000000000000000000001","framework_version":1,
+       "opens_at":"2026-09-01T08:00:00Z","closes_at":"2030-12-11T17:00:00Z"}' | jq -r .id)
+curl -fsS "$BASE/v1/cycles/$CYCLE_ID/status" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"status":"open"}' | jq -c '{title, status}'
+
+# 15. Each head scores every criterion (here simply the same score throughout) and submits.
+CRITERIA=$(curl -fsS "$BASE/v1/frameworks/fwk_00000000000000000000000001/versions/1" \
+  -H "Authorization: Bearer $HEAD_TOKEN" | jq -c '[.areas[].sub_themes[].criteria[].code]')
+for ENTRY in "$HEAD_TOKEN $SCHOOL_ID 3" "$DALE_TOKEN $DALE_ID 2" "$VALE_TOKEN $VALE_ID 4"; do
+  read -r TOKEN SCHOOL SCORE <<<"$ENTRY"
+  curl -fsS -X PUT "$BASE/v1/cycles/$CYCLE_ID/submissions/$SCHOOL" \
+    -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' \
+    -H 'If-Match: "v0"' \
+    -d "$(jq -n --argjson codes "$CRITERIA" --argjson s "$SCORE" \
+          '{scores: [$codes[] | {criterion: ., school_score: $s, partnership_score: 3}]}')" >/dev/null
+  curl -fsS -X POST "$BASE/v1/cycles/$CYCLE_ID/submissions/$SCHOOL/submit" \
+    -H "Authorization: Bearer $TOKEN" | jq -c '{organisation_id, status}'
+done
+
+# 16. Close the cycle. Each head sees the partnership's figures and their own school beside
+#     them, as JSON, CSV or a chart to open in a browser.
+curl -fsS "$BASE/v1/cycles/$CYCLE_ID/status" \
+  -H "Authorization: Bearer $OFFICER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"status":"closed"}' | jq -c '{title, status}'
+ANALYSIS=$(curl -fsS "$BASE/v1/cycles/$CYCLE_ID/analysis" -H "Authorization: Bearer $HEAD_TOKEN")
+echo "$ANALYSIS" | jq -c '.areas[] | {area: .title, partnership_mean: .school.mean, own_school: .own_school.school_score}'
+curl -fsS "$BASE/v1/cycles/$CYCLE_ID/analysis.svg" -H "Authorization: Bearer $HEAD_TOKEN" -o "${TMPDIR:-/tmp}/concord-chart.svg"
+echo "chart: ${TMPDIR:-/tmp}/concord-chart.svg"
 # <<< walkthrough
 
 echo "$ME" | jq -e --arg tenant "$TENANT_ID" --arg school "$SCHOOL_ID" '
@@ -219,6 +277,15 @@ echo "$PARTNERSHIP" | jq -e '.partnership.status == "active" and .counts.active_
 }
 echo "$MOU" | jq -e '.status == "in_force" and (.unsigned_parties | length) == 0 and .effective_from != null' >/dev/null || {
   echo "walkthrough: the MOU did not come into force" >&2
+  exit 1
+}
+echo "$ANALYSIS" | jq -e '.status == "closed" and .participation.submitted == 3
+  and ([.areas[].school.mean] | all(. == 3)) and ([.areas[].own_school.school_score] | all(. == 3))' >/dev/null || {
+  echo "walkthrough: the analysis does not show three schools' means of 3" >&2
+  exit 1
+}
+grep -q '</svg>' "${TMPDIR:-/tmp}/concord-chart.svg" || {
+  echo "walkthrough: the chart is not an SVG" >&2
   exit 1
 }
 echo "walkthrough: passed"

@@ -71,6 +71,21 @@ pub fn sub_theme_bars(areas: &[AreaAnalysis]) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         root.draw(&Text::new("Your school", (left + 126, 35), small.clone()))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The scale: a gridline and a label at each point.
+        for point in 1..=(max as i32) {
+            let py = y(f64::from(point));
+            let grid = PathElement::new(
+                vec![(left, py), (WIDTH as i32 - right, py)],
+                RGBColor(220, 220, 220),
+            );
+            root.draw(&grid).map_err(|e| anyhow::anyhow!("{e}"))?;
+            root.draw(&Text::new(
+                point.to_string(),
+                (left - 16, py - 6),
+                small.clone(),
+            ))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         root.draw(&PathElement::new(
             vec![(left, top + plot_h), (WIDTH as i32 - right, top + plot_h)],
             BLACK,
