@@ -18,4 +18,5 @@ mod organisations;
 mod partnerships;
 mod redis_failover;
 mod tenants;
+mod trend;
 mod users;
