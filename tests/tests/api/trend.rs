@@ -49,16 +49,18 @@ fn codes(def: &Value) -> Vec<String> {
 
 /// Runs a term: opens a cycle on the framework version, every school scores `score` on every
 /// criterion and submits, and the cycle closes. Returns the cycle id.
+/// The framework version a term uses: its id, number and definition.
+struct Framework<'a>(&'a str, i64, &'a Value);
+
 async fn term(
     app: &TestApp,
     t: &Tenant,
     c: &SchoolCluster,
     title: &str,
-    framework: &str,
-    version: i64,
-    def: &Value,
+    fw: Framework<'_>,
     score: i64,
 ) -> String {
+    let Framework(framework, version, def) = fw;
     let cycle = app
         .post(
             &format!("/v1/partnerships/{}/cycles", c.id),
@@ -122,7 +124,7 @@ async fn the_trend_follows_the_criteria_a_new_framework_version_keeps() {
     )
     .await
     .expect(200);
-    let autumn = term(&app, &t, &c, "Autumn 2026", &fid, 1, &v1, 2).await;
+    let autumn = term(&app, &t, &c, "Autumn 2026", Framework(&fid, 1, &v1), 2).await;
 
     app.post(
         &format!("/v1/frameworks/{fid}/versions"),
@@ -137,7 +139,7 @@ async fn the_trend_follows_the_criteria_a_new_framework_version_keeps() {
     )
     .await
     .expect(200);
-    let spring = term(&app, &t, &c, "Spring 2027", &fid, 2, &v2, 4).await;
+    let spring = term(&app, &t, &c, "Spring 2027", Framework(&fid, 2, &v2), 4).await;
 
     let r = app
         .get(&format!("/v1/cycles/{spring}/analysis"), &c.heads[0].token)
