@@ -285,13 +285,10 @@ impl<T> Paginated<T> {
     }
 }
 
-/// Problem+json for a path that does not parse.
-pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest {
-        code: "invalid_path",
-        detail: err.to_string(),
-    }
-    .into()
+/// Problem+json for a path that does not parse (a version number that is not a number, say):
+/// like a malformed id, it names nothing that can exist, so it is 404.
+pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound("resource").into()
 }
 
 /// Problem+json for a query string that does not parse.

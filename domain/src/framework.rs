@@ -113,19 +113,21 @@ impl Definition {
     pub fn validate(&self) -> Validation {
         let mut v = Validation::default();
         let s = &self.scale;
-        if s.min >= s.max {
+        // In i64: any two i32 values subtract without overflow.
+        let span = i64::from(s.max) - i64::from(s.min);
+        if span <= 0 {
             v.push(
                 "/definition/scale/max",
                 "invalid_scale",
                 "max must be above min",
             );
-        } else if s.max - s.min > 20 {
+        } else if span > 20 {
             v.push(
                 "/definition/scale/max",
                 "invalid_scale",
                 "at most 21 points",
             );
-        } else if usize::try_from(s.max - s.min + 1).ok() != Some(s.labels.len()) {
+        } else if usize::try_from(span + 1).ok() != Some(s.labels.len()) {
             v.push(
                 "/definition/scale/labels",
                 "invalid_scale",
@@ -298,6 +300,17 @@ mod tests {
         }
         let dims: Vec<_> = f.criteria().map(|c| c.dimension).collect();
         assert!(dims.contains(&Dimension::Trust) && dims.contains(&Dimension::Challenge));
+    }
+
+    #[test]
+    fn extreme_scales_are_refused_not_overflowed() {
+        let mut f = default_framework();
+        f.scale.min = i32::MIN;
+        f.scale.max = 0;
+        assert_eq!(f.validate().0[0].pointer, "/definition/scale/max");
+        f.scale.min = 0;
+        f.scale.max = i32::MAX;
+        assert_eq!(f.validate().0[0].pointer, "/definition/scale/max");
     }
 
     #[test]

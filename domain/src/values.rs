@@ -191,6 +191,9 @@ macro_rules! choice {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        // utoipa cannot read a `serde(rename)` whose value comes from a macro argument; every
+        // choice that appears in a schema is the snake_case of its variant.
+        #[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }

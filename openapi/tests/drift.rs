@@ -69,6 +69,15 @@ fn every_operation_documents_its_errors_and_security() {
                     "{method} {path}: takes an id but has no 404"
                 );
             }
+            let takes_key = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+            if takes_key {
+                assert!(
+                    responses.contains_key("400"),
+                    "{method} {path}: takes Idempotency-Key but has no 400"
+                );
+            }
             if op.get("requestBody").is_some() {
                 for required in ["400", "413", "415", "422"] {
                     assert!(

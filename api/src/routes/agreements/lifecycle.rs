@@ -61,6 +61,7 @@ fn event(
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeat"),
     ),
     responses(
+        (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Open for signature", body = VersionDto),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a drafter", body = Problem, content_type = "application/problem+json"),
@@ -451,6 +452,7 @@ pub async fn withdraw_version(
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeat"),
     ),
     responses(
+        (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "A new draft", body = VersionDto, headers(("Location" = String))),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a drafter", body = Problem, content_type = "application/problem+json"),

@@ -118,6 +118,7 @@ async fn change(
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeat"),
     ),
     responses(
+        (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Accepted: the organisation is a member", body = MemberDto),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a head of the organisation (`head_required`)", body = Problem, content_type = "application/problem+json"),
