@@ -64,3 +64,43 @@ pub fn document_json() -> String {
     s.push('\n');
     s
 }
+
+/// The answers every authenticated operation may give besides its own: 401 and 429.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Gatekeeping {
+    /// No valid credential.
+    #[response(
+        status = 401,
+        description = "Not authenticated",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    /// Too many requests.
+    #[response(
+        status = 429,
+        description = "Rate limited",
+        content_type = "application/problem+json"
+    )]
+    RateLimited(Problem),
+}
+
+/// The answers every operation with a JSON body may give about the body itself: 413 and 415.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyLimits {
+    /// Larger than the limit.
+    #[response(
+        status = 413,
+        description = "Body too large",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    /// Not JSON.
+    #[response(
+        status = 415,
+        description = "Not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+}

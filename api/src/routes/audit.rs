@@ -88,11 +88,10 @@ impl From<AuditEvent> for AuditEntryDto {
     responses(
         (status = 200, description = "A page of changes", body = Paginated<AuditEntryDto>),
         (status = 400, description = "Invalid cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Neither tenant admin nor the partnership's coordinator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

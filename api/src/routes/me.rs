@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The caller's tenant.
@@ -99,8 +99,7 @@ fn user_me(user: User, tenant: MeTenant, names: Vec<(String, String)>) -> Me {
     tag = "me",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

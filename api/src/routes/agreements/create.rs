@@ -26,14 +26,12 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Created with a draft version 1", body = AgreementDto, headers(("Location" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a drafter (`drafter_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The partnership is suspended or dissolved", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

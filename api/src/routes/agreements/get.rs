@@ -19,10 +19,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Agreement id, `agr_…`")),
     responses(
         (status = 200, description = "The agreement", body = AgreementDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member (`not_a_member`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -57,10 +56,9 @@ pub async fn get_agreement(
     params(("id" = String, Path, description = "Agreement id, `agr_…`"), ("n" = i32, Path, description = "Version number")),
     responses(
         (status = 200, description = "The version", body = VersionDto, headers(("ETag" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member (`not_a_member`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement or version", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -101,11 +99,10 @@ pub struct DocumentQuery {
     params(("id" = String, Path, description = "Agreement id, `agr_…`"), ("n" = i32, Path, description = "Version number"), DocumentQuery),
     responses(
         (status = 200, description = "The document", content_type = "text/markdown", body = String),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member (`not_a_member`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement or version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -63,12 +63,11 @@ fn event(
     responses(
         (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Open for signature", body = VersionDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a drafter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement or version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a draft (`not_a_draft`), or the partnership is not open", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields missing: one pointer each", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -174,14 +173,12 @@ fn not_open(n: i32, status: VersionStatus) -> ApiError {
     responses(
         (status = 200, description = "Signed", body = VersionDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a signatory of the organisation, or it is not a party", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement or version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not open for signature, or already signed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -285,14 +282,12 @@ pub async fn sign_version(
     responses(
         (status = 200, description = "Declined; a new draft exists", body = VersionDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a signatory of the organisation, or it is not a party", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement or version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not open for signature", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Reason missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -393,14 +388,12 @@ pub async fn decline_version(
     responses(
         (status = 200, description = "Withdrawn", body = VersionDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a drafter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement or version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already closed (`not_withdrawable`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Reason missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -454,11 +447,10 @@ pub async fn withdraw_version(
     responses(
         (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 201, description = "A new draft", body = VersionDto, headers(("Location" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a drafter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A draft or open version exists, or the partnership is not open", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

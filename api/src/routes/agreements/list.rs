@@ -151,11 +151,10 @@ fn summarise(
     params(("id" = String, Path, description = "Partnership id, `prt_…`"), AgreementQuery),
     responses(
         (status = 200, description = "The agreements", body = AgreementList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member (`not_a_member`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -193,10 +192,9 @@ pub async fn list_partnership_agreements(
     params(AgreementQuery),
     responses(
         (status = 200, description = "The agreements", body = AgreementList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Platform admin, or client without `partnerships:read`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -265,10 +263,9 @@ pub async fn agreement_register(
     params(("id" = String, Path, description = "Partnership id, `prt_…`")),
     responses(
         (status = 200, description = "One entry per active member", body = SignatureMatrix),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member (`not_a_member`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

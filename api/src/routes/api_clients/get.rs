@@ -14,10 +14,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Client id, `cli_…`")),
     responses(
         (status = 200, description = "The client", body = ApiClientDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client in your tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -36,11 +36,10 @@ pub struct AccessQuery {
     responses(
         (status = 200, description = "Reads, oldest first", body = Paginated<AccessDto>),
         (status = 400, description = "Invalid cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the school's head", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation in your tenant", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -34,13 +34,11 @@ fn category(raw: &str) -> ApiResult<DataCategory> {
     responses(
         (status = 200, description = "Published", body = SchoolDataDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the school's head or a leader", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or category", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Not an object", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -105,10 +103,9 @@ impl WithCategory for persistence::NewAuditEvent {
     ),
     responses(
         (status = 200, description = "The data", body = SchoolDataDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "No consent allows it (`no_consent`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation, category or published data", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -35,10 +35,9 @@ fn dtos(
     params(("id" = String, Path, description = "Consent id, `cns_…`")),
     responses(
         (status = 200, description = "The consent", body = ConsentDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the grantor's user or the tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consent in your tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -79,11 +78,10 @@ pub struct DirectionQuery {
     params(("id" = String, Path, description = "School id, `org_…`"), DirectionQuery),
     responses(
         (status = 200, description = "Consents, oldest first", body = ConsentList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the school's user or the tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation in your tenant", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown direction", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -149,10 +147,9 @@ pub async fn school_consents(
     params(("id" = String, Path, description = "Partnership id, `prt_…`")),
     responses(
         (status = 200, description = "Consents, oldest first", body = ConsentList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -185,10 +182,9 @@ pub async fn partnership_consents(
     params(("id" = String, Path, description = "Partnership id, `prt_…`")),
     responses(
         (status = 200, description = "The matrix", body = SharingMatrix),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -434,10 +434,9 @@ async fn analysis_of(state: &web::Data<AppState>, auth: Auth, id: &str) -> ApiRe
     params(("id" = String, Path, description = "Cycle id, `cyc_…`")),
     responses(
         (status = 200, description = "The analysis", body = AnalysisDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -470,11 +469,10 @@ fn csv_row(level: &str, code: &str, title: &str, measure: &str, a: &Aggregate, o
     params(("id" = String, Path, description = "Cycle id, `cyc_…`")),
     responses(
         (status = 200, description = "CSV", content_type = "text/csv", body = String),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The cycle is not closed yet", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -542,11 +540,10 @@ pub async fn cycle_analysis_csv(
     params(("id" = String, Path, description = "Cycle id, `cyc_…`")),
     responses(
         (status = 200, description = "SVG", content_type = "image/svg+xml", body = String),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The cycle is not closed yet", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -36,13 +36,11 @@ pub fn load_cycle(tx: &mut persistence::Tx<'_>, id: &CycleId) -> ApiResult<(Cycl
     responses(
         (status = 201, description = "Created", body = CycleDto, headers(("Location" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a manager of the partnership", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -113,10 +111,9 @@ pub async fn create_cycle(
     params(("id" = String, Path, description = "Partnership id, `prt_…`")),
     responses(
         (status = 200, description = "Cycles", body = CycleList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -144,10 +141,9 @@ pub async fn list_cycles(
     params(("id" = String, Path, description = "Cycle id, `cyc_…`")),
     responses(
         (status = 200, description = "The cycle", body = CycleDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -181,14 +177,12 @@ pub async fn get_cycle(
     responses(
         (status = 200, description = "Moved", body = CycleDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a manager of the partnership", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Illegal transition, with `current_status`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -237,13 +231,11 @@ pub async fn change_cycle_status(
     responses(
         (status = 200, description = "Extended", body = ExtensionRequest),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a manager of the partnership", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Not an active member", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -299,10 +291,9 @@ pub async fn extend_deadline(
     params(("id" = String, Path, description = "Cycle id, `cyc_…`")),
     responses(
         (status = 200, description = "Participation", body = ParticipationList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

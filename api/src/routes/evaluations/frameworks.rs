@@ -40,9 +40,8 @@ fn tenant_framework(id: &str) -> ApiResult<()> {
     tag = "evaluations",
     responses(
         (status = 200, description = "Frameworks", body = FrameworkList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Platform admin", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -93,10 +92,9 @@ pub async fn list_frameworks(state: web::Data<AppState>, auth: Auth) -> ApiResul
     params(("id" = String, Path, description = "Framework id, `fwk_…`"), ("n" = i32, Path, description = "Version number")),
     responses(
         (status = 200, description = "The version", body = FrameworkVersionDto, headers(("ETag" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Platform admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such framework version", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -123,12 +121,10 @@ pub async fn get_framework_version(
     responses(
         (status = 201, description = "Created", body = FrameworkVersionDto, headers(("Location" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Invalid definition, with pointers", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -181,16 +177,14 @@ pub async fn create_framework(
     responses(
         (status = 200, description = "Changed", body = FrameworkVersionDto, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such framework version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Published (`not_a_draft`) or built in", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Invalid definition", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -253,11 +247,10 @@ pub async fn update_framework_version(
     params(("id" = String, Path, description = "Framework id, `fwk_…`"), ("n" = i32, Path, description = "Version number")),
     responses(
         (status = 200, description = "Published", body = FrameworkVersionDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such framework version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already published, or built in", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -303,14 +296,12 @@ pub async fn publish_framework_version(
     responses(
         (status = 201, description = "A new draft", body = FrameworkVersionDto, headers(("Location" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such framework", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A draft exists (`draft_exists`), or built in", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Invalid definition or carried-over code", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -53,10 +53,9 @@ fn ok(s: &Submission) -> HttpResponse {
     params(("id" = String, Path, description = "Cycle id, `cyc_…`"), ("organisation_id" = String, Path, description = "Your school, `org_…`")),
     responses(
         (status = 200, description = "The submission", body = SubmissionDto, headers(("ETag" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not your school (`own_school_only`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -89,16 +88,14 @@ pub async fn get_submission(
     responses(
         (status = 200, description = "Saved", body = SubmissionDto, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not your school's head or a leader", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Cycle not open, or already submitted", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Unknown criteria or scores off the scale", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -232,12 +229,11 @@ pub async fn save_submission(
     params(("id" = String, Path, description = "Cycle id, `cyc_…`"), ("organisation_id" = String, Path, description = "Your school, `org_…`")),
     responses(
         (status = 200, description = "Submitted", body = SubmissionDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not your school's head or a leader", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Cycle not open, already submitted, or deadline passed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Criteria unanswered, one pointer each", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -314,11 +310,10 @@ pub async fn submit(
     params(("id" = String, Path, description = "Cycle id, `cyc_…`"), ("organisation_id" = String, Path, description = "The school, `org_…`")),
     responses(
         (status = 200, description = "Back to draft", body = SubmissionDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a manager of the partnership", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Cycle not open, or not submitted", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -17,10 +17,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Organisation id, `org_…`")),
     responses(
         (status = 200, description = "Archived", body = OrganisationDto, headers(("ETag" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation in your tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

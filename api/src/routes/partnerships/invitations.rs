@@ -13,9 +13,8 @@ use crate::state::AppState;
     tag = "partnerships",
     responses(
         (status = 200, description = "Pending invitations, oldest first", body = InvitationList),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Platform admin", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -17,10 +17,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Partnership id, `prt_…`")),
     responses(
         (status = 200, description = "The overview", body = OverviewDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Pending or former member (`not_a_member`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -120,11 +120,10 @@ async fn change(
     responses(
         (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Accepted: the organisation is a member", body = MemberDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a head of the organisation (`head_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No pending invitation, or the partnership is not open", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -159,14 +158,12 @@ pub async fn accept_invitation(
     responses(
         (status = 200, description = "Declined", body = MemberDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a head of the organisation (`head_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No pending invitation, or the partnership is not open", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Reason too long", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -204,14 +201,12 @@ pub async fn decline_invitation(
     responses(
         (status = 200, description = "Left", body = MemberDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a head of the organisation (`head_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a member (`not_a_member`), or the partnership is not open", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Reason too long", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
@@ -249,14 +244,12 @@ pub async fn leave_partnership(
     responses(
         (status = 200, description = "Removed", body = MemberDto),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a manager of the partnership", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a member (`not_a_member`), or the partnership is not open", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Reason missing or too long", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

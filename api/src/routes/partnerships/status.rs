@@ -24,14 +24,12 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Moved", body = PartnershipDto, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a manager of the partnership", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such partnership you may know of", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Illegal transition (`illegal_transition`, with `current_status`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::BodyLimits,
         (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -14,10 +14,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Tenant id, `ten_…`")),
     responses(
         (status = 200, description = "The tenant", body = TenantDto),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a platform admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

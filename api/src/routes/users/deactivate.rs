@@ -18,10 +18,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "User id, `usr_…`")),
     responses(
         (status = 200, description = "Deactivated", body = UserDto, headers(("ETag" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a tenant admin, or yourself", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]

@@ -15,10 +15,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "User id, `usr_…`")),
     responses(
         (status = 200, description = "The user", body = UserDto, headers(("ETag" = String))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        crate::openapi::Gatekeeping,
     ),
     security(("bearer" = []))
 )]
