@@ -327,6 +327,24 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The partnerships in which `org` is an active member.
+    pub fn partnerships_of(&mut self, org: &OrganisationId) -> StoreResult<Vec<PartnershipId>> {
+        let ids: Vec<String> = partnership_members::table
+            .filter(partnership_members::tenant_id.eq(self.tenant.as_str()))
+            .filter(partnership_members::organisation_id.eq(org.as_str()))
+            .filter(partnership_members::status.eq(MemberStatus::Active.as_str()))
+            .select(partnership_members::partnership_id)
+            .load(self.conn)?;
+        ids.iter()
+            .map(|i| {
+                parse(
+                    "partnership_members.partnership_id",
+                    PartnershipId::parse(i),
+                )
+            })
+            .collect()
+    }
+
     /// Pending invitations to any of these organisations, oldest first.
     pub fn invitations_for(&mut self, orgs: &[OrganisationId]) -> StoreResult<Vec<Invitation>> {
         let orgs: Vec<&str> = orgs.iter().map(|o| o.as_str()).collect();

@@ -9,7 +9,7 @@ use domain::{AccessId, OrganisationId};
 use persistence::AccessEvent;
 
 use super::dto::{PublishDataRequest, SchoolDataDto};
-use crate::audit::Actor;
+use crate::audit::{Actor, EventExt};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{path_id, Body};
@@ -66,7 +66,7 @@ pub async fn publish_school_data(
             tx.record(
                 actor
                     .event("school_data.published", "organisation", &org)
-                    .with_category(category),
+                    .with(serde_json::json!({ "category": category })),
             )?;
             Ok(SchoolDataDto {
                 organisation_id: org.to_string(),
@@ -79,17 +79,6 @@ pub async fn publish_school_data(
         })
         .await?;
     Ok(HttpResponse::Ok().json(dto))
-}
-
-trait WithCategory {
-    fn with_category(self, c: DataCategory) -> Self;
-}
-
-impl WithCategory for persistence::NewAuditEvent {
-    fn with_category(mut self, c: DataCategory) -> Self {
-        self.details = serde_json::json!({ "category": c });
-        self
-    }
 }
 
 /// A school's published data in one category: its own users always; anyone else only while an

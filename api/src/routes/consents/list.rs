@@ -3,7 +3,7 @@ use domain::authz::{Action, Resource};
 use domain::consent::{allowing_consent, DataCategory, Viewer};
 use domain::partnership::MemberStatus;
 use domain::{ConsentId, OrganisationId, PartnershipId};
-use persistence::{ConsentFilter, Page, PartnershipFilter};
+use persistence::ConsentFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -112,20 +112,10 @@ pub async fn school_consents(
                 .ok_or(ApiError::NotFound("organisation"))?;
             auth.authorize(Action::List, Resource::Consents(&org))?;
             let filter = if received {
-                let user = domain::UserId::new();
-                let mine = tx.list_partnerships(
-                    &PartnershipFilter {
-                        visible_to: Some((user, vec![org.clone()])),
-                        ..PartnershipFilter::default()
-                    },
-                    &Page {
-                        after: None,
-                        limit: 10_000,
-                    },
-                )?;
+                let mine = tx.partnerships_of(&org)?;
                 ConsentFilter {
                     grantee_organisation: Some(org.clone()),
-                    grantee_partnerships: Some(mine.into_iter().map(|p| p.id).collect()),
+                    grantee_partnerships: Some(mine),
                     ..ConsentFilter::default()
                 }
             } else {
