@@ -10,6 +10,15 @@ use serde_json::Value;
 
 use crate::request_id;
 
+/// `user`, `api_client` or `platform_admin`: how audit and access rows name a principal's kind.
+pub fn principal_kind(principal: &Principal) -> &'static str {
+    match principal {
+        Principal::PlatformAdmin { .. } => "platform_admin",
+        Principal::User(_) => "user",
+        Principal::ApiClient(_) => "api_client",
+    }
+}
+
 /// Who is making a change, and in which request.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -21,12 +30,7 @@ pub struct Actor {
 impl Actor {
     /// The authenticated principal making the current request.
     pub fn of(principal: &Principal) -> Actor {
-        let kind = match principal {
-            Principal::PlatformAdmin { .. } => "platform_admin",
-            Principal::User(_) => "user",
-            Principal::ApiClient(_) => "api_client",
-        };
-        Actor::new(kind, principal.id_str())
+        Actor::new(principal_kind(principal), principal.id_str())
     }
 
     /// Concord itself (e.g. recording that a consent expired).

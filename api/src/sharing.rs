@@ -95,3 +95,39 @@ pub fn consents_of(tx: &mut Tx<'_>, grantor: &OrganisationId) -> ApiResult<Vec<C
     })?;
     facts(tx, given)
 }
+
+/// One allowed read of another school's named data.
+pub struct NamedRead<'a> {
+    /// The school whose data it is.
+    pub owner: &'a OrganisationId,
+    /// Which category.
+    pub category: domain::consent::DataCategory,
+    /// What was read (the path).
+    pub resource: &'a str,
+    /// The consent that allowed it.
+    pub consent: &'a domain::ConsentId,
+    /// The reader's organisation the consent reached (none for a tenant admin).
+    pub viewer_organisation: Option<OrganisationId>,
+}
+
+/// Records a read in the owner's access log, in the reading transaction (DESIGN §3 rule 8).
+pub fn record_read(
+    tx: &mut Tx<'_>,
+    viewer: &domain::authz::Principal,
+    request_id: Option<&str>,
+    read: NamedRead<'_>,
+) -> ApiResult<()> {
+    tx.record_access(&persistence::AccessEvent {
+        id: domain::AccessId::new(),
+        at: persistence::now().and_utc(),
+        viewer_kind: crate::audit::principal_kind(viewer).into(),
+        viewer_id: viewer.id_str().into(),
+        viewer_organisation: read.viewer_organisation.map(|o| o.to_string()),
+        owner: read.owner.to_string(),
+        category: read.category.as_str().into(),
+        resource: read.resource.into(),
+        consent: Some(read.consent.to_string()),
+        request_id: request_id.map(str::to_owned),
+    })?;
+    Ok(())
+}

@@ -3,10 +3,9 @@
 //! with the consent facts loaded in the same transaction, and leave an access-audit row in it.
 
 use actix_web::{get, put, web, HttpResponse};
-use domain::authz::{named_data, Action, NamedDataAccess, Principal, Resource};
+use domain::authz::{named_data, Action, NamedDataAccess, Resource};
 use domain::consent::DataCategory;
-use domain::{AccessId, OrganisationId};
-use persistence::AccessEvent;
+use domain::OrganisationId;
 
 use super::dto::{PublishDataRequest, SchoolDataDto};
 use crate::audit::{Actor, EventExt};
@@ -15,7 +14,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{path_id, Body};
 use crate::request_id;
 use crate::routes::agreements::today;
-use crate::routes::partnerships::now;
 use crate::sharing;
 use crate::state::AppState;
 
@@ -110,11 +108,6 @@ pub async fn read_school_data(
     let tenant = auth.tenant()?.clone();
     let request = request_id::current().map(|r| r.to_string());
     let resource = format!("/v1/organisations/{org}/data/{category}");
-    let viewer_kind = match &auth.0 {
-        Principal::User(_) => "user",
-        Principal::ApiClient(_) => "api_client",
-        Principal::PlatformAdmin { .. } => "platform_admin",
-    };
     // A read that is allowed by consent writes its access row in the same transaction.
     let dto = state
         .db
@@ -132,18 +125,18 @@ pub async fn read_school_data(
                     // Nothing published: nothing read, nothing to record.
                     tx.school_profile(&org, category)?
                         .ok_or(ApiError::NotFound("published data"))?;
-                    tx.record_access(&AccessEvent {
-                        id: AccessId::new(),
-                        at: now(),
-                        viewer_kind: viewer_kind.into(),
-                        viewer_id: auth.0.id_str().into(),
-                        viewer_organisation: viewer_organisation.map(|o| o.to_string()),
-                        owner: org.to_string(),
-                        category: category.as_str().into(),
-                        resource: resource.clone(),
-                        consent: Some(consent.to_string()),
-                        request_id: request.clone(),
-                    })?;
+                    sharing::record_read(
+                        tx,
+                        &auth.0,
+                        request.as_deref(),
+                        sharing::NamedRead {
+                            owner: &org,
+                            category,
+                            resource: &resource,
+                            consent: &consent,
+                            viewer_organisation,
+                        },
+                    )?;
                     ("consent", Some(consent.to_string()))
                 }
                 NamedDataAccess::Denied(why) => return Err(ApiError::Forbidden(why)),

@@ -18,8 +18,8 @@ use domain::evaluation::{
 };
 use domain::framework::Definition;
 use domain::partnership::MemberStatus;
-use domain::{AccessId, CycleId, OrganisationId};
-use persistence::{AccessEvent, Tx};
+use domain::{CycleId, OrganisationId};
+use persistence::Tx;
 
 use super::cycles::load_cycle;
 use super::dto::{
@@ -32,7 +32,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::path_id;
 use crate::request_id;
 use crate::routes::agreements::{joined_times, today};
-use crate::routes::partnerships::{now, Loaded};
+use crate::routes::partnerships::Loaded;
 use crate::sharing;
 use crate::state::AppState;
 
@@ -66,28 +66,6 @@ fn own(own: Option<&Submission>, codes: &[&str], school: &Aggregate) -> Option<O
             gap: mine.zip(mean_of(school)).map(|(a, b)| round2(a - b)),
         }
     })
-}
-
-fn access_row(
-    auth: &Auth,
-    owner: &OrganisationId,
-    viewer_org: Option<OrganisationId>,
-    category: DataCategory,
-    consent: &domain::ConsentId,
-    resource: &str,
-) -> AccessEvent {
-    AccessEvent {
-        id: AccessId::new(),
-        at: now(),
-        viewer_kind: "user".into(),
-        viewer_id: auth.0.id_str().into(),
-        viewer_organisation: viewer_org.map(|o| o.to_string()),
-        owner: owner.to_string(),
-        category: category.as_str().into(),
-        resource: resource.into(),
-        consent: Some(consent.to_string()),
-        request_id: request_id::current().map(|r| r.to_string()),
-    }
 }
 
 /// Whether one of the viewer's member schools has signed, in its current membership, every
@@ -267,17 +245,18 @@ fn compute(tx: &mut Tx<'_>, input: &Input, c: &Cycle, l: &Loaded) -> ApiResult<A
             &consents,
             today(),
         ) {
-            tx.record_access(&AccessEvent {
-                request_id: input.request.clone(),
-                ..access_row(
-                    auth,
-                    &s.organisation,
+            sharing::record_read(
+                tx,
+                &auth.0,
+                input.request.as_deref(),
+                sharing::NamedRead {
+                    owner: &s.organisation,
+                    category: DataCategory::EvaluationScores,
+                    resource: &resource,
+                    consent: &consent,
                     viewer_organisation,
-                    DataCategory::EvaluationScores,
-                    &consent,
-                    &resource,
-                )
-            })?;
+                },
+            )?;
             named.push(NamedSchool {
                 organisation_id: s.organisation.to_string(),
                 organisation_name: names
@@ -315,17 +294,18 @@ fn compute(tx: &mut Tx<'_>, input: &Input, c: &Cycle, l: &Loaded) -> ApiResult<A
             &consents,
             today(),
         ) {
-            tx.record_access(&AccessEvent {
-                request_id: input.request.clone(),
-                ..access_row(
-                    auth,
-                    &s.organisation,
+            sharing::record_read(
+                tx,
+                &auth.0,
+                input.request.as_deref(),
+                sharing::NamedRead {
+                    owner: &s.organisation,
+                    category: DataCategory::EvaluationNarrative,
+                    resource: &resource,
+                    consent: &consent,
                     viewer_organisation,
-                    DataCategory::EvaluationNarrative,
-                    &consent,
-                    &resource,
-                )
-            })?;
+                },
+            )?;
             narratives.extend(s.narratives.iter().map(|n| SharedNarrative {
                 organisation_id: s.organisation.to_string(),
                 area: n.area.clone(),
