@@ -66,13 +66,7 @@ pub struct Me {
 }
 
 fn user_me(user: User, tenant: MeTenant, names: Vec<(String, String)>) -> Me {
-    let name_of = |id: &str| {
-        names
-            .iter()
-            .find(|(i, _)| i == id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
+    let name_of = |id: &str| crate::routes::name_in(&names, id);
     Me {
         kind: "user",
         id: user.id.to_string(),

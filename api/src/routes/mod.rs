@@ -42,6 +42,15 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::error::ApiError;
 
+/// The name of `id` in `(id, name)` pairs from a names query; empty if absent.
+pub fn name_in(names: &[(String, String)], id: &str) -> String {
+    names
+        .iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default()
+}
+
 /// The path templates of the document and their methods, so that the fallback can tell a
 /// wrong method (405 with `Allow`) from a wrong path (404).
 pub struct AllowIndex(Vec<(Vec<String>, Vec<String>)>);

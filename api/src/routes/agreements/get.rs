@@ -148,11 +148,7 @@ pub async fn version_document(
                 .iter()
                 .filter(|s| s.decision == domain::agreement::Decision::Signed)
                 .map(|s| {
-                    let who = people
-                        .iter()
-                        .find(|(i, _)| i == s.user.as_str())
-                        .map(|(_, n)| n.clone())
-                        .unwrap_or_default();
+                    let who = crate::routes::name_in(&people, s.user.as_str());
                     (
                         s.organisation.to_string(),
                         who,

@@ -312,11 +312,7 @@ pub async fn partnership_signatures(
                 .iter()
                 .map(|org| MemberSignatures {
                     organisation_id: org.to_string(),
-                    organisation_name: names
-                        .iter()
-                        .find(|(i, _)| i == org.as_str())
-                        .map(|(_, n)| n.clone())
-                        .unwrap_or_default(),
+                    organisation_name: crate::routes::name_in(&names, org.as_str()),
                     terms_of_reference: state_of(&tor, org),
                     data_sharing_agreement: state_of(&dsa, org),
                 })

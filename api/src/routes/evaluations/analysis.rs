@@ -259,11 +259,7 @@ fn compute(tx: &mut Tx<'_>, input: &Input, c: &Cycle, l: &Loaded) -> ApiResult<A
             )?;
             named.push(NamedSchool {
                 organisation_id: s.organisation.to_string(),
-                organisation_name: names
-                    .iter()
-                    .find(|(i, _)| i == s.organisation.as_str())
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default(),
+                organisation_name: crate::routes::name_in(&names, s.organisation.as_str()),
                 areas: def
                     .areas
                     .iter()

@@ -324,11 +324,7 @@ pub async fn participation(
                     let s = subs.iter().find(|s| &s.organisation == *o);
                     ParticipationDto {
                         organisation_id: o.to_string(),
-                        organisation_name: names
-                            .iter()
-                            .find(|(i, _)| i == o.as_str())
-                            .map(|(_, n)| n.clone())
-                            .unwrap_or_default(),
+                        organisation_name: crate::routes::name_in(&names, o.as_str()),
                         status: s
                             .map(|s| s.status)
                             .unwrap_or(SubmissionStatus::NotStarted)

@@ -424,11 +424,7 @@ impl MemberDto {
     pub fn new(m: &Member, names: &[(String, String)]) -> Self {
         MemberDto {
             organisation_id: m.organisation.to_string(),
-            organisation_name: names
-                .iter()
-                .find(|(id, _)| id == m.organisation.as_str())
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default(),
+            organisation_name: crate::routes::name_in(names, m.organisation.as_str()),
             role: m.role.as_str().into(),
             status: m.status.as_str().into(),
             point_person_id: m.point_person.as_ref().map(|u| u.to_string()),

@@ -45,11 +45,10 @@ pub async fn my_invitations(
                     partnership_name: i.partnership_name,
                     partnership_kind: i.partnership_kind,
                     organisation_id: i.member.organisation.to_string(),
-                    organisation_name: names
-                        .iter()
-                        .find(|(id, _)| id == i.member.organisation.as_str())
-                        .map(|(_, n)| n.clone())
-                        .unwrap_or_default(),
+                    organisation_name: crate::routes::name_in(
+                        &names,
+                        i.member.organisation.as_str(),
+                    ),
                     role: i.member.role.as_str().into(),
                     invited_at: i.member.invited_at,
                 })

@@ -44,11 +44,7 @@ pub async fn partnership_overview(
             let person = |id: Option<&domain::UserId>| {
                 id.map(|id| PersonDto {
                     id: id.to_string(),
-                    name: people
-                        .iter()
-                        .find(|(i, _)| i == id.as_str())
-                        .map(|(_, n)| n.clone())
-                        .unwrap_or_default(),
+                    name: crate::routes::name_in(&people, id.as_str()),
                 })
             };
             let agreements = tx.count_agreements(&l.p.id)?;
