@@ -46,6 +46,9 @@ pub enum LogFormat {
 pub struct Settings {
     /// `sqlite://path` or `postgres://…`; default: `sqlite://<data_dir>/concord.db`.
     pub database_url: Option<Secret>,
+    /// On PostgreSQL, the URL of the role that owns the tables, used only to run migrations;
+    /// default: `database_url`.
+    pub database_migration_url: Option<Secret>,
     /// `redis://…`; when absent, in-process caches and rate limits serve one instance.
     pub redis_url: Option<Secret>,
     /// Address to listen on.
@@ -97,6 +100,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             database_url: None,
+            database_migration_url: None,
             redis_url: None,
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
@@ -133,6 +137,14 @@ impl Settings {
         fig.merge(Env::prefixed("CONCORD_").ignore(&["config"]))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The URL migrations run with: `database_migration_url`, else the database URL.
+    pub fn migration_url(&self) -> String {
+        match &self.database_migration_url {
+            Some(u) if !u.expose().is_empty() => u.expose().to_owned(),
+            _ => self.database_url(),
+        }
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.

@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
-            let url = settings.database_url();
+            let url = settings.migration_url();
             let n = tokio::task::spawn_blocking(move || persistence::migrate(&url)).await??;
             say(&format!("applied {n} migration(s)\n"));
             Ok(())
@@ -118,9 +118,12 @@ async fn create_admin(settings: Settings, email: &str, name: &str) -> anyhow::Re
     };
     let url = settings.database_url();
     let hash = secrets::hash_password(password.expose())?;
+    let options = persistence::StoreOptions {
+        migration_url: Some(settings.migration_url()),
+        ..Default::default()
+    };
     let store =
-        tokio::task::spawn_blocking(move || persistence::Store::open(&url, &Default::default()))
-            .await??;
+        tokio::task::spawn_blocking(move || persistence::Store::open(&url, &options)).await??;
     let stored_email = email.clone();
     tokio::task::spawn_blocking(move || {
         store.platform(|tx| tx.insert_platform_admin(&stored_email, &name, &hash))

@@ -53,11 +53,16 @@ impl Application {
         let url = settings.database_url();
         let options = StoreOptions {
             pool_size: settings.db_pool_size,
+            migration_url: Some(settings.migration_url()),
             ..StoreOptions::default()
         };
-        let store = tokio::task::spawn_blocking(move || Store::open(&url, &options))
-            .await?
-            .context("opening the database")?;
+        let store = tokio::task::spawn_blocking(move || {
+            let store = Store::open(&url, &options)?;
+            store.ensure_isolated()?;
+            Ok::<_, persistence::StoreError>(store)
+        })
+        .await?
+        .context("opening the database")?;
         let bootstrap = bootstrap_admin(&store, &settings).await?;
         let keys = Keys::load(&settings)?;
         let cache = match &settings.redis_url {

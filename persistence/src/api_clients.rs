@@ -9,7 +9,7 @@ use domain::{ApiClientId, TenantId, UserId};
 
 use crate::error::{parse, StoreResult};
 use crate::schema::{api_clients, tenants};
-use crate::store::{now, Page, PlatformTx, Tx};
+use crate::store::{now, set_local, Page, PlatformTx, Tx};
 
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = api_clients)]
@@ -177,6 +177,8 @@ impl PlatformTx<'_> {
     /// The credential of a client, found by its id alone (the token endpoint does not know the
     /// tenant yet).
     pub fn client_credential(&mut self, id: &ApiClientId) -> StoreResult<Option<ClientCredential>> {
+        // Row-level security lets this transaction read the one client it names, and no other.
+        set_local(self.conn, "concord.client_lookup", id.as_str())?;
         let row: Option<(String, String, String, String, String)> = api_clients::table
             .inner_join(tenants::table.on(tenants::id.eq(api_clients::tenant_id)))
             .filter(api_clients::id.eq(id.as_str()))

@@ -7,7 +7,7 @@ use domain::{AuditId, TenantId};
 
 use crate::error::{parse, StoreResult};
 use crate::schema::audit_events;
-use crate::store::{now, Page, PlatformTx, Tx};
+use crate::store::{now, set_local, Page, PlatformTx, Tx, TENANT_SETTING};
 
 /// A change to record.
 #[derive(Debug, Clone)]
@@ -112,6 +112,8 @@ fn insert(
 impl PlatformTx<'_> {
     /// Appends a platform admin's change to a tenant's audit (the tenant's creation, say).
     pub fn record_for(&mut self, tenant: &TenantId, e: NewAuditEvent) -> StoreResult<AuditId> {
+        // Row-level security admits the row only in a transaction scoped to its tenant.
+        set_local(self.conn, TENANT_SETTING, tenant.as_str())?;
         insert(self.conn, tenant, e)
     }
 }

@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A stored value could not be read back as a domain value.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database role could escape row-level security; says why and what to do.
+    #[error("unsafe database role: {0}")]
+    Insecure(String),
     /// Any other database error.
     #[error("database error")]
     Query(#[source] DieselError),

@@ -43,6 +43,22 @@ pub struct PlatformTx<'a> {
     pub(crate) conn: &'a mut DbConnection,
 }
 
+#[cfg(feature = "test-support")]
+impl Tx<'_> {
+    /// The connection, for tests that run their own SQL inside a tenant's transaction.
+    pub fn raw(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl PlatformTx<'_> {
+    /// The connection, for tests that run their own SQL outside any tenant.
+    pub fn raw(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
 /// Settings for [`Store::open`].
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -50,6 +66,9 @@ pub struct StoreOptions {
     pub pool_size: u32,
     /// How long a request waits for a connection before the store reports itself unavailable.
     pub acquire_timeout: Duration,
+    /// The URL of the role that owns the tables and runs the migrations, when it is not the
+    /// one the pool connects as (on PostgreSQL it must not be: see [`Store::ensure_isolated`]).
+    pub migration_url: Option<String>,
 }
 
 impl Default for StoreOptions {
@@ -57,14 +76,16 @@ impl Default for StoreOptions {
         Self {
             pool_size: 10,
             acquire_timeout: Duration::from_secs(5),
+            migration_url: None,
         }
     }
 }
 
 impl Store {
-    /// Applies pending migrations, then opens the pool.
+    /// Applies pending migrations (as the owner, when `options.migration_url` names one), then
+    /// opens the pool.
     pub fn open(url: &str, options: &StoreOptions) -> StoreResult<Store> {
-        connection::migrate(url)?;
+        connection::migrate(options.migration_url.as_deref().unwrap_or(url))?;
         Self::connect(url, options)
     }
 
@@ -86,6 +107,67 @@ impl Store {
     pub fn ping(&self) -> StoreResult<()> {
         let mut conn = self.pool.get()?;
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+        Ok(())
+    }
+
+    /// On PostgreSQL, refuses a role that row-level security would not hold: a superuser, a
+    /// `BYPASSRLS` role, or one that owns (or may act as the owner of) any table; and a schema in
+    /// which a tenant table lacks forced row-level security. Nothing to check on SQLite.
+    pub fn ensure_isolated(&self) -> StoreResult<()> {
+        let mut conn = self.pool.get()?;
+        let DbConnection::Pg(conn) = &mut *conn else {
+            return Ok(());
+        };
+        let role: RoleFacts = diesel::sql_query(
+            "SELECT current_user::text AS name, rolsuper AS superuser, rolbypassrls AS bypass \
+             FROM pg_roles WHERE rolname = current_user",
+        )
+        .get_result(conn)?;
+        let owned: Vec<Relation> = diesel::sql_query(
+            "SELECT relname::text AS name FROM pg_class \
+             WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') \
+             AND pg_has_role(current_user, relowner, 'USAGE') ORDER BY relname",
+        )
+        .load(conn)?;
+        let unprotected: Vec<Relation> = diesel::sql_query(
+            "SELECT t.name FROM unnest($1::text[]) AS t(name) \
+             LEFT JOIN pg_class c ON c.relname = t.name \
+             AND c.relnamespace = current_schema()::regnamespace \
+             WHERE c.oid IS NULL OR NOT (c.relrowsecurity AND c.relforcerowsecurity) \
+             ORDER BY t.name",
+        )
+        .bind::<diesel::sql_types::Array<Text>, _>(TENANT_TABLES)
+        .load(conn)?;
+        let advice = "connect as a role that owns nothing and is neither superuser nor \
+                      BYPASSRLS (a member of concord_app; see the README), and run migrations as \
+                      the owner with CONCORD_DATABASE_MIGRATION_URL";
+        if role.superuser || role.bypass {
+            let what = if role.superuser {
+                "a superuser"
+            } else {
+                "BYPASSRLS"
+            };
+            return Err(StoreError::Insecure(format!(
+                "role {} is {what}, so row-level security would not apply; {advice}",
+                role.name
+            )));
+        }
+        if let Some(t) = owned.first() {
+            return Err(StoreError::Insecure(format!(
+                "role {} owns table {} (and {} more), so it could turn row-level security off; \
+                 {advice}",
+                role.name,
+                t.name,
+                owned.len() - 1
+            )));
+        }
+        if !unprotected.is_empty() {
+            let names: Vec<&str> = unprotected.iter().map(|r| r.name.as_str()).collect();
+            return Err(StoreError::Insecure(format!(
+                "tenant tables without forced row-level security: {}; run the migrations",
+                names.join(", ")
+            )));
+        }
         Ok(())
     }
 
@@ -124,15 +206,67 @@ impl Store {
     ) -> Result<T, E> {
         let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
         connection::transaction(&mut conn, write, |conn| {
-            if let DbConnection::Pg(_) = conn {
-                diesel::sql_query("SELECT set_config('concord.tenant_id', $1, true)")
-                    .bind::<Text, _>(tenant.as_str())
-                    .execute(conn)
-                    .map_err(|e| E::from(e.into()))?;
-            }
+            set_local(conn, TENANT_SETTING, tenant.as_str()).map_err(E::from)?;
             f(&mut Tx { conn, tenant })
         })
     }
+}
+
+/// Every table whose rows belong to one tenant; on PostgreSQL each has forced row-level
+/// security with a policy on [`TENANT_SETTING`].
+pub const TENANT_TABLES: &[&str] = &[
+    "access_events",
+    "agreement_signatures",
+    "agreement_versions",
+    "agreements",
+    "api_clients",
+    "audit_events",
+    "consents",
+    "cycle_extensions",
+    "cycles",
+    "framework_versions",
+    "frameworks",
+    "idempotency_keys",
+    "memberships",
+    "organisations",
+    "partnership_members",
+    "partnerships",
+    "school_profiles",
+    "submission_scores",
+    "submissions",
+    "users",
+];
+
+#[derive(diesel::QueryableByName)]
+struct RoleFacts {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    superuser: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    bypass: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Relation {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The PostgreSQL setting the row-level security policies compare `tenant_id` with.
+pub(crate) const TENANT_SETTING: &str = "concord.tenant_id";
+
+/// Sets a PostgreSQL setting for the rest of the current transaction only (`set_config(…,
+/// true)`, never a session-level `SET`), so that nothing outlives the transaction on a pooled
+/// connection. A no-op on SQLite, which has no row-level security.
+pub(crate) fn set_local(conn: &mut DbConnection, name: &str, value: &str) -> StoreResult<()> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query("SELECT set_config($1, $2, true)")
+            .bind::<Text, _>(name)
+            .bind::<Text, _>(value)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A page of a list: rows after the cursor (an id), at most `limit` of them.

@@ -52,6 +52,56 @@ pub fn fresh_database(server: Option<&str>) -> String {
     }
 }
 
+/// The login role tests connect as on PostgreSQL: a member of `concord_app`, owning nothing.
+pub const TEST_APP_ROLE: &str = "concord_test_app";
+
+/// The URL the application should connect with for a database from [`fresh_database`]: on
+/// PostgreSQL the same database as [`TEST_APP_ROLE`] (created on first use), which row-level
+/// security applies to; on SQLite the URL itself.
+pub fn app_url(owner_url: &str) -> String {
+    if Backend::of(owner_url) != Backend::Postgres {
+        return owner_url.to_owned();
+    }
+    static ROLE: OnceLock<()> = OnceLock::new();
+    ROLE.get_or_init(|| {
+        let mut conn = admin_conn(owner_url);
+        let create = format!(
+            "DO $$ BEGIN \
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{TEST_APP_ROLE}') THEN \
+                 CREATE ROLE {TEST_APP_ROLE} LOGIN PASSWORD 'concord-test' IN ROLE concord_app; \
+               END IF; \
+             END $$"
+        );
+        // Another test process may create it at the same moment; then it exists, which is all
+        // that matters.
+        if let Err(e) = diesel::sql_query(&create).execute(&mut conn) {
+            let exists: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                &format!("(SELECT count(*) FROM pg_roles WHERE rolname = '{TEST_APP_ROLE}')"),
+            ))
+            .get_result(&mut conn)
+            .unwrap_or(0);
+            assert!(exists == 1, "creating the test role failed: {e}");
+        }
+    });
+    with_user(owner_url, TEST_APP_ROLE, "concord-test")
+}
+
+/// Replaces the user (and password) in a PostgreSQL URL.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = match rest.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (rest, None),
+    };
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match path {
+        Some(p) => format!("{scheme}://{user}:{password}@{host}/{p}"),
+        None => format!("{scheme}://{user}:{password}@{host}"),
+    }
+}
+
 fn admin_conn(url: &str) -> PgConnection {
     // See `connection::establish`: OpenSSL must be initialised without its exit-time cleanup
     // before libpq first uses it.
@@ -118,7 +168,23 @@ fn drop_stale(conn: &mut PgConnection) {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{with_database, with_user};
+
+    #[test]
+    fn user_is_replaced_keeping_host_database_and_options() {
+        assert_eq!(
+            with_user("postgres://postgres@127.0.0.1:5432/db?x=1", "app", "pw"),
+            "postgres://app:pw@127.0.0.1:5432/db?x=1"
+        );
+        assert_eq!(
+            with_user("postgresql://a:b@c@h/db", "app", "pw"),
+            "postgresql://app:pw@h/db"
+        );
+        assert_eq!(
+            with_user("postgres://h", "app", "pw"),
+            "postgres://app:pw@h"
+        );
+    }
 
     #[test]
     fn database_name_is_replaced_keeping_host_and_options() {

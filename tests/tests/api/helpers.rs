@@ -35,10 +35,11 @@ pub fn redis_url() -> Option<String> {
 /// Settings for a test server on a fresh database.
 pub fn test_settings() -> Settings {
     let data_dir = std::env::temp_dir().join(format!("concord-test-{}", ulid::Ulid::new()));
+    // Migrations run as the owner; the server connects as a role row-level security holds.
+    let owner_url = persistence::test_support::fresh_database(database_server().as_deref());
     Settings {
-        database_url: Some(Secret::new(persistence::test_support::fresh_database(
-            database_server().as_deref(),
-        ))),
+        database_url: Some(Secret::new(persistence::test_support::app_url(&owner_url))),
+        database_migration_url: Some(Secret::new(owner_url)),
         redis_url: redis_url().map(Secret::new),
         bind: "127.0.0.1:0".into(),
         data_dir,

@@ -78,3 +78,20 @@ async fn the_served_document_is_the_committed_one_and_docs_render() {
         "the UI's JavaScript is served locally, not from a CDN"
     );
 }
+
+/// On PostgreSQL, Concord will not serve as a role that row-level security does not hold: here
+/// the owner of the tables (a superuser), connecting with no separate migration role.
+#[tokio::test]
+async fn refuses_to_start_as_a_role_that_escapes_row_level_security() {
+    let Some(_) = database_server() else {
+        return; // row-level security is PostgreSQL's
+    };
+    let mut settings = test_settings();
+    settings.database_url = settings.database_migration_url.take();
+    let err = match api::Application::build(settings).await {
+        Ok(_) => panic!("Concord started as the tables' owner"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("superuser"), "{err}");
+    assert!(err.contains("CONCORD_DATABASE_MIGRATION_URL"), "{err}");
+}
