@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod helpers;
+mod matrix;
 
 mod agreements;
 mod api_clients;
