@@ -1265,10 +1265,6 @@ fn letter(status: u16) -> char {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a school's users reach the submission routes of a cycle of a partnership \
-            their school has no relation to (GET 200 not_started, submit 422, save 403 \
-            not_a_member) instead of 404; see the Other cells of get_submission, submit, \
-            save_submission"]
 async fn matrix_authorization_over_http() {
     let started = Instant::now();
     let app = spawn_app().await;

@@ -70,7 +70,9 @@ pub async fn get_submission(
     let s = state
         .db
         .read(&tenant, move |tx| {
-            let (c, _) = load_cycle(tx, &id)?;
+            let (c, l) = load_cycle(tx, &id)?;
+            // A cycle of a partnership the caller may not know of is not found.
+            l.authorize(&auth, Action::Read)?;
             auth.authorize(Action::Read, Resource::Submission(&org))?;
             current(tx, &c.id, &org)
         })
@@ -115,6 +117,7 @@ pub async fn save_submission(
         .db
         .write(&tenant, move |tx| {
             let (c, l) = load_cycle(tx, &id)?;
+            l.authorize(&auth, Action::Read)?;
             auth.authorize(Action::Update, Resource::Submission(&org))?;
             if !l.stints.iter().any(|m| {
                 m.organisation == org && m.status == domain::partnership::MemberStatus::Active
@@ -249,7 +252,8 @@ pub async fn submit(
     let s = state
         .db
         .write(&tenant, move |tx| {
-            let (c, _) = load_cycle(tx, &id)?;
+            let (c, l) = load_cycle(tx, &id)?;
+            l.authorize(&auth, Action::Read)?;
             auth.authorize(Action::Update, Resource::Submission(&org))?;
             if c.status != CycleStatus::Open {
                 return Err(ApiError::Conflict {
