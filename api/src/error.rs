@@ -116,6 +116,9 @@ pub enum ApiError {
     /// 415.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 408: the client did not send its body within the time allowed.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// 422 with a pointer per invalid field.
     #[error("the request is not valid")]
     Validation(Vec<FieldError>),
@@ -187,6 +190,7 @@ impl ApiError {
                 "Unsupported media type",
                 Some(d.clone()),
             ),
+            RequestTimeout(_) => ("request_timeout", "Request timeout", Some(self.to_string())),
             Validation(_) => (
                 "validation_failed",
                 "Validation failed",
@@ -233,6 +237,7 @@ impl ResponseError for ApiError {
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Validation(_) | Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

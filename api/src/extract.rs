@@ -37,8 +37,25 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-/// Reads a whole body, refusing more than `limit` bytes with 413.
+/// Reads a whole body, refusing more than `limit` bytes with 413, and a body that has not
+/// arrived within the client timeout with 408 (the server's own timeout covers only the head).
 pub async fn read_limited<S>(req: &HttpRequest, payload: &mut S, limit: usize) -> ApiResult<Vec<u8>>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let secs = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.client_timeout_secs)
+        .unwrap_or(10);
+    actix_web::rt::time::timeout(
+        std::time::Duration::from_secs(secs),
+        read_body(req, payload, limit),
+    )
+    .await
+    .map_err(|_| ApiError::RequestTimeout(secs))?
+}
+
+async fn read_body<S>(req: &HttpRequest, payload: &mut S, limit: usize) -> ApiResult<Vec<u8>>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
@@ -64,15 +81,80 @@ where
     Ok(buf)
 }
 
-/// Parses a JSON body: not JSON at all is 400 `malformed_json`; JSON of the wrong shape is 422
-/// with a pointer to the offending field.
+/// Most characters in any one string of a JSON body (a narrative, an agreement clause…).
+pub const MAX_STRING_CHARS: usize = 20_000;
+/// Most items in any one array of a JSON body.
+pub const MAX_ARRAY_ITEMS: usize = 1_000;
+
+/// Parses a JSON body: not JSON at all is 400 `malformed_json`; a string longer than
+/// [`MAX_STRING_CHARS`] or an array longer than [`MAX_ARRAY_ITEMS`] anywhere in it is 422
+/// `too_long` / `too_many_items`; JSON of the wrong shape is 422 with a pointer to the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| ApiError::BadRequest {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize::<_, Bounded>(&mut de).map_err(json_error)?;
+    de.end().map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
     })?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(json_error)
+}
+
+/// Any JSON value within the size bounds; checking a body against it first means no typed
+/// decoder ever sees a huge string or array.
+struct Bounded;
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Bounded)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Bounded {
+    type Value = Bounded;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Bounded, E> {
+        Ok(Bounded)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Bounded, E> {
+        Ok(Bounded)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Bounded, E> {
+        Ok(Bounded)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Bounded, E> {
+        Ok(Bounded)
+    }
+    fn visit_unit<E>(self) -> Result<Bounded, E> {
+        Ok(Bounded)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Bounded, E> {
+        if v.len() > MAX_STRING_CHARS && v.chars().count() > MAX_STRING_CHARS {
+            return Err(E::custom(format_args!(
+                "too_long: at most {MAX_STRING_CHARS} characters"
+            )));
+        }
+        Ok(Bounded)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Bounded, A::Error> {
+        let mut n = 0usize;
+        while seq.next_element::<Bounded>()?.is_some() {
+            n += 1;
+            if n > MAX_ARRAY_ITEMS {
+                return Err(serde::de::Error::custom(format_args!(
+                    "too_many_items: at most {MAX_ARRAY_ITEMS} items"
+                )));
+            }
+        }
+        Ok(Bounded)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Bounded, A::Error> {
+        while map.next_entry::<Bounded, Bounded>()?.is_some() {}
+        Ok(Bounded)
+    }
 }
 
 /// Turns a serde path and message into a 400 (not JSON) or 422 (JSON of the wrong shape).
@@ -108,6 +190,10 @@ pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiErro
     } else if msg.starts_with("unknown field `") {
         // serde's path already ends at the unknown key.
         "unknown_field"
+    } else if let Some(limit) = msg.strip_prefix("too_long: ") {
+        return ApiError::invalid(&pointer, "too_long", limit);
+    } else if let Some(limit) = msg.strip_prefix("too_many_items: ") {
+        return ApiError::invalid(&pointer, "too_many_items", limit);
     } else {
         "invalid_type"
     };

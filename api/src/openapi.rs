@@ -96,6 +96,13 @@ pub enum BodyLimits {
         content_type = "application/problem+json"
     )]
     TooLarge(Problem),
+    /// Sent too slowly.
+    #[response(
+        status = 408,
+        description = "The body did not arrive in time",
+        content_type = "application/problem+json"
+    )]
+    TooSlow(Problem),
     /// Not JSON.
     #[response(
         status = 415,

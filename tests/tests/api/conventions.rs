@@ -226,3 +226,134 @@ async fn rate_limits_answer_429_with_retry_after() {
         .await
         .expect(200);
 }
+
+#[tokio::test]
+async fn huge_strings_and_arrays_are_refused_with_a_pointer_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let t = app.new_tenant("north").await;
+
+    let long_name = "a".repeat(20_001);
+    let r = app
+        .post(
+            "/v1/organisations",
+            &t.admin.token,
+            json!({ "name": long_name, "kind": "partner", "partner_kind": "charity" }),
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.code(), "validation_failed");
+    assert_eq!(r.pointers(), ["/name"]);
+    assert_eq!(r.body["errors"][0]["code"], "too_long");
+
+    // Deep inside the body, the pointer names the array.
+    let scopes = vec!["organisations:read"; 1_001];
+    let r = app
+        .post(
+            "/v1/api-clients",
+            &t.admin.token,
+            json!({ "name": "Frontend", "scopes": scopes }),
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.pointers(), ["/scopes"]);
+    assert_eq!(r.body["errors"][0]["code"], "too_many_items");
+
+    // Just under the bounds, the typed rules answer instead (a name is at most 200 characters).
+    let r = app
+        .post(
+            "/v1/organisations",
+            &t.admin.token,
+            json!({ "name": "a".repeat(20_000), "kind": "partner", "partner_kind": "charity" }),
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.pointers(), ["/name"]);
+    assert_ne!(r.body["errors"][0]["code"], "too_long");
+
+    for path in ["/v1/organisations", "/v1/api-clients"] {
+        let list = app.get(path, &t.admin.token).await.expect(200);
+        assert_eq!(
+            list.body["items"].as_array().map(Vec::len),
+            Some(0),
+            "{path}"
+        );
+    }
+}
+
+/// Sends raw bytes on a new connection, waits, and returns whatever the server answered before
+/// closing it (or what it had answered when `read_for` ran out).
+async fn raw_exchange(base: &str, first: &[u8], read_for: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(first).await.expect("write");
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(read_for, stream.read_to_end(&mut got)).await;
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test]
+async fn slow_clients_are_timed_out() {
+    let mut settings = test_settings();
+    settings.client_timeout_secs = 1;
+    let app = spawn_with(settings).await;
+    let t = app.new_tenant("north").await;
+    let wait = std::time::Duration::from_secs(5);
+
+    // A head that never finishes: the server answers 408 and closes.
+    let got = raw_exchange(&app.base, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", wait).await;
+    assert!(got.starts_with("HTTP/1.1 408"), "{got:?}");
+
+    // A body that never finishes: 408 problem+json, and nothing is written.
+    let head = format!(
+        "POST /v1/organisations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"name\": \"Slow",
+        t.admin.token
+    );
+    let got = raw_exchange(&app.base, head.as_bytes(), wait).await;
+    assert!(got.starts_with("HTTP/1.1 408"), "{got:?}");
+    assert!(got.contains("application/problem+json"), "{got:?}");
+    assert!(got.contains("request_timeout"), "{got:?}");
+    let list = app
+        .get("/v1/organisations", &t.admin.token)
+        .await
+        .expect(200);
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn a_tenants_clients_share_its_rate_limit_and_other_tenants_do_not() {
+    let mut settings = test_settings();
+    settings.tenant_rate_limit_per_minute = 4;
+    let app = spawn_with(settings).await;
+    let north = app.new_tenant("north").await;
+    let south = app.new_tenant("south").await;
+    let second = app.user(&north, "second@north.example", &[], true).await;
+    // Setting up spent some of north's allowance; spend the rest between its two users.
+    let mut served = 0;
+    for i in 0..10 {
+        let token = if i % 2 == 0 {
+            &north.admin.token
+        } else {
+            &second.token
+        };
+        let r = app.get("/v1/me", token).await;
+        match r.status.as_u16() {
+            200 => served += 1,
+            429 => {
+                assert_eq!(r.code(), "rate_limited");
+                assert!(r.header("retry-after").is_some());
+                break;
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert!(
+        served < 4,
+        "north was limited as one tenant after {served} requests"
+    );
+    app.get("/v1/me", &north.admin.token).await.expect(429);
+    app.get("/v1/me", &second.token).await.expect(429);
+    // Another tenant is not affected.
+    app.get("/v1/me", &south.admin.token).await.expect(200);
+}
