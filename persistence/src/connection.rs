@@ -1,5 +1,7 @@
 //! One connection type over PostgreSQL and SQLite, the pool, and the migrations.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -101,17 +103,45 @@ pub fn revert_all(url: &str) -> StoreResult<usize> {
     reverted.map_err(|e| StoreError::Corrupt(format!("revert failed: {e}")))
 }
 
+/// Whether the database could be reached at the last attempt to open a connection. The pool's
+/// manager records every attempt; the store reads it to stop waiting for a connection that
+/// cannot come (see `Store::checkout`).
+#[derive(Debug, Default)]
+pub struct Reachability {
+    unreachable: AtomicBool,
+}
+
+impl Reachability {
+    /// True when the last attempt to open a connection failed.
+    pub fn is_unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, reached: bool) {
+        self.unreachable.store(!reached, Ordering::Relaxed);
+    }
+}
+
 /// Pool manager that picks the backend from the URL and reports the real connection error
 /// (diesel's stock manager reports every failure as an invalid URL).
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: String,
+    reachability: Arc<Reachability>,
 }
 
 impl Manager {
     /// A manager for `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into() }
+        Self {
+            url: url.into(),
+            reachability: Arc::default(),
+        }
+    }
+
+    /// Whether its last attempt to connect succeeded.
+    pub fn reachability(&self) -> Arc<Reachability> {
+        Arc::clone(&self.reachability)
     }
 }
 
@@ -120,7 +150,9 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
-        establish(&self.url)
+        let conn = establish(&self.url);
+        self.reachability.record(conn.is_ok());
+        conn
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
@@ -136,15 +168,23 @@ impl r2d2::ManageConnection for Manager {
 /// The pool.
 pub type Pool = r2d2::Pool<Manager>;
 
-/// Builds the pool; fails if no connection can be made within `timeout`.
-pub fn pool(url: &str, size: u32, timeout: Duration) -> StoreResult<Pool> {
-    r2d2::Pool::builder()
+/// Builds the pool; fails if no connection can be made within `timeout`. Also returns whether
+/// the pool's last attempt to connect succeeded.
+///
+/// Connections are not tested on check-out: one that died while idle (the database restarted)
+/// fails its first statement, which the store reports as unavailable (503), and diesel then
+/// marks it broken (libpq no longer knows its transaction status), so the pool drops it.
+pub fn pool(url: &str, size: u32, timeout: Duration) -> StoreResult<(Pool, Arc<Reachability>)> {
+    let manager = Manager::new(url);
+    let reachability = manager.reachability();
+    let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
         .test_on_check_out(false)
-        .build(Manager::new(url))
-        .map_err(StoreError::from)
+        .build(manager)
+        .map_err(StoreError::from)?;
+    Ok((pool, reachability))
 }
 
 /// Runs `f` in a transaction. On SQLite a write transaction starts with `BEGIN IMMEDIATE` so

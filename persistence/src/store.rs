@@ -9,13 +9,14 @@
 //!
 //! These calls block: the API runs them on the blocking thread pool.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
 use domain::TenantId;
 
-use crate::connection::{self, Backend, DbConnection, Pool};
+use crate::connection::{self, Backend, DbConnection, Manager, Pool, Reachability};
 use crate::error::{StoreError, StoreResult};
 
 /// The store: a pool over one backend.
@@ -23,7 +24,13 @@ use crate::error::{StoreError, StoreResult};
 pub struct Store {
     pool: Pool,
     backend: Backend,
+    reachability: Arc<Reachability>,
+    acquire_timeout: Duration,
 }
+
+/// While the database cannot be reached, how long a request waits for a connection before it
+/// is answered 503 (instead of the whole acquire timeout).
+const UNREACHABLE_WAIT: Duration = Duration::from_millis(250);
 
 /// A transaction scoped to one tenant.
 pub struct Tx<'a> {
@@ -91,11 +98,32 @@ impl Store {
 
     /// Opens the pool without migrating.
     pub fn connect(url: &str, options: &StoreOptions) -> StoreResult<Store> {
-        let pool = connection::pool(url, options.pool_size, options.acquire_timeout)?;
+        let (pool, reachability) =
+            connection::pool(url, options.pool_size, options.acquire_timeout)?;
         Ok(Store {
             pool,
             backend: Backend::of(url),
+            reachability,
+            acquire_timeout: options.acquire_timeout,
         })
+    }
+
+    /// A connection from the pool. Waits up to the acquire timeout while the pool is merely
+    /// busy, but gives up within [`UNREACHABLE_WAIT`] once an attempt to connect has failed (the
+    /// database is down or restarting), so that requests are answered 503 at once rather than
+    /// after the whole timeout. The pool keeps trying to connect in the background.
+    fn checkout(&self) -> StoreResult<r2d2::PooledConnection<Manager>> {
+        let deadline = Instant::now() + self.acquire_timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.pool.get_timeout(left.min(UNREACHABLE_WAIT)) {
+                Ok(conn) => return Ok(conn),
+                Err(e) if left <= UNREACHABLE_WAIT || self.reachability.is_unreachable() => {
+                    return Err(e.into())
+                }
+                Err(_) => {}
+            }
+        }
     }
 
     /// Which backend this store runs on.
@@ -105,7 +133,7 @@ impl Store {
 
     /// Succeeds when the database answers.
     pub fn ping(&self) -> StoreResult<()> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout()?;
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
     }
@@ -114,7 +142,7 @@ impl Store {
     /// `BYPASSRLS` role, or one that owns (or may act as the owner of) any table; and a schema in
     /// which a tenant table lacks forced row-level security. Nothing to check on SQLite.
     pub fn ensure_isolated(&self) -> StoreResult<()> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout()?;
         let DbConnection::Pg(conn) = &mut *conn else {
             return Ok(());
         };
@@ -194,7 +222,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut PlatformTx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
+        let mut conn = self.checkout().map_err(E::from)?;
         connection::transaction(&mut conn, true, |conn| f(&mut PlatformTx { conn }))
     }
 
@@ -204,7 +232,7 @@ impl Store {
         write: bool,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.pool.get().map_err(|e| E::from(e.into()))?;
+        let mut conn = self.checkout().map_err(E::from)?;
         connection::transaction(&mut conn, write, |conn| {
             set_local(conn, TENANT_SETTING, tenant.as_str()).map_err(E::from)?;
             f(&mut Tx { conn, tenant })
