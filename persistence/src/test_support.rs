@@ -10,7 +10,7 @@ use diesel::{Connection, RunQueryDsl};
 use crate::connection::{migrate, Backend};
 
 /// Test databases older than this are dropped when a test run starts.
-const STALE_AFTER_SECS: u64 = 6 * 3600;
+const STALE_AFTER_SECS: u64 = 2 * 3600;
 
 fn unix_now() -> u64 {
     SystemTime::now()
