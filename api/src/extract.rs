@@ -67,6 +67,12 @@ where
 /// Parses a JSON body: not JSON at all is 400 `malformed_json`; JSON of the wrong shape is 422
 /// with a pointer to the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    // JSON is UTF-8 (RFC 8259 §8.1). serde_json skips the strings it ignores without checking
+    // them, so without this a body with invalid UTF-8 in an unread place would not be refused.
+    std::str::from_utf8(bytes).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: it is not UTF-8 ({e})"),
+    })?;
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
@@ -354,5 +360,45 @@ pub async fn form_or_json<T: DeserializeOwned>(
         Err(ApiError::UnsupportedMediaType(
             "send application/x-www-form-urlencoded (or application/json)".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Strict {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Lenient {}
+
+    /// Found by the `json_bodies` fuzz target: invalid UTF-8 inside a string that the decoder
+    /// never reads (an unknown field, a field it skips) was taken for JSON: 422 or even `Ok`.
+    #[test]
+    fn a_body_that_is_not_utf8_is_malformed_wherever_the_bad_byte_is() {
+        let unknown_field = b"{\"other\": \"b\xa3d\"}";
+        let skipped = b"{\"skipped\": \"b\xa3d\"}";
+        for bytes in [&unknown_field[..], &skipped[..]] {
+            assert!(matches!(
+                parse_json::<Strict>(bytes),
+                Err(ApiError::BadRequest {
+                    code: "malformed_json",
+                    ..
+                })
+            ));
+            assert!(matches!(
+                parse_json::<Lenient>(bytes),
+                Err(ApiError::BadRequest {
+                    code: "malformed_json",
+                    ..
+                })
+            ));
+        }
+        assert!(parse_json::<Strict>(b"{\"name\": \"ok\"}").is_ok());
     }
 }
