@@ -95,8 +95,13 @@ fn check_bearer(raw: &[u8]) {
     match api::auth::bearer(&req) {
         Ok(token) => {
             let text = value.to_str().expect("an accepted header is text");
-            let (scheme, rest) = text.split_once(' ').expect("an accepted header has a space");
-            assert!(scheme.eq_ignore_ascii_case("bearer"), "scheme {scheme:?} accepted");
+            let (scheme, rest) = text
+                .split_once(' ')
+                .expect("an accepted header has a space");
+            assert!(
+                scheme.eq_ignore_ascii_case("bearer"),
+                "scheme {scheme:?} accepted"
+            );
             assert!(!token.is_empty());
             assert_eq!(token, rest.trim());
         }
@@ -155,7 +160,10 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         1 => {
             let original = claims(u, f)?;
             let token = f.keys.sign(&original).expect("sign");
-            let verified = f.keys.verify::<Claims>(&token).expect("a fresh token verifies");
+            let verified = f
+                .keys
+                .verify::<Claims>(&token)
+                .expect("a fresh token verifies");
             assert!(same(&verified, &original));
             let mutated = mutate(u, &token)?;
             if let Ok(c) = f.keys.verify::<Claims>(&mutated) {
@@ -183,10 +191,16 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 _ => URL_SAFE_NO_PAD.encode(u.arbitrary::<Vec<u8>>()?),
             };
             let forged = format!("{h}.{p}.{sig}");
-            assert!(f.keys.verify::<Claims>(&forged).is_err(), "forged token verified: {forged}");
+            assert!(
+                f.keys.verify::<Claims>(&forged).is_err(),
+                "forged token verified: {forged}"
+            );
             // A whole token from the other key, announcing our kid.
             let other = f.other.sign(&c).expect("sign");
-            assert!(f.keys.verify::<Claims>(&other).is_err(), "another key's token verified");
+            assert!(
+                f.keys.verify::<Claims>(&other).is_err(),
+                "another key's token verified"
+            );
         }
         // Signed by us, but perhaps for someone else or out of date.
         _ => {
@@ -206,7 +220,10 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             let iss_ok = c.iss == f.settings.issuer;
             let aud_ok = c.aud == f.settings.audience;
             if !iss_ok || !aud_ok || offset < -10 {
-                assert!(result.is_err(), "accepted: iss {iss_ok} aud {aud_ok} exp {offset}");
+                assert!(
+                    result.is_err(),
+                    "accepted: iss {iss_ok} aud {aud_ok} exp {offset}"
+                );
             }
             if iss_ok && aud_ok && offset > 10 {
                 let got = result.expect("a correct, fresh token verifies");

@@ -38,7 +38,11 @@ fn query<T: DeserializeOwned>(qs: &str) -> Option<T> {
 fn check_page(q: &PageQuery) {
     match q.page() {
         Ok(page) => {
-            assert!((1..=MAX_LIMIT).contains(&page.limit), "limit {}", page.limit);
+            assert!(
+                (1..=MAX_LIMIT).contains(&page.limit),
+                "limit {}",
+                page.limit
+            );
             match q.limit {
                 None => assert_eq!(page.limit, DEFAULT_LIMIT),
                 Some(l) if (1..=MAX_LIMIT).contains(&l) => assert_eq!(page.limit, l),
@@ -48,15 +52,28 @@ fn check_page(q: &PageQuery) {
                 (None, None) => {}
                 (Some(c), Some(after)) => {
                     assert!(after.len() <= 64 && after.is_ascii());
-                    assert_eq!(&URL_SAFE_NO_PAD.encode(after), c, "non-canonical cursor accepted");
+                    assert_eq!(
+                        &URL_SAFE_NO_PAD.encode(after),
+                        c,
+                        "non-canonical cursor accepted"
+                    );
                 }
                 (c, a) => panic!("cursor {c:?} became position {a:?}"),
             }
         }
         Err(err) => {
-            assert!(q.cursor.is_some(), "page() failed without a cursor: {err:?}");
             assert!(
-                matches!(err, ApiError::BadRequest { code: "invalid_cursor", .. }),
+                q.cursor.is_some(),
+                "page() failed without a cursor: {err:?}"
+            );
+            assert!(
+                matches!(
+                    err,
+                    ApiError::BadRequest {
+                        code: "invalid_cursor",
+                        ..
+                    }
+                ),
                 "{err:?}"
             );
         }
@@ -68,7 +85,10 @@ fn check_round_trip(id: &str, limit: Option<i64>) {
     if id.len() > 64 || !id.is_ascii() {
         return;
     }
-    let q = PageQuery { limit, cursor: None };
+    let q = PageQuery {
+        limit,
+        cursor: None,
+    };
     let Ok(page) = q.page() else {
         panic!("page() failed without a cursor");
     };
@@ -111,8 +131,14 @@ fuzz_target!(|data: &[u8]| {
     check_round_trip(qs, Some(1));
 
     if let Some(q) = query::<partnerships::PartnershipQuery>(qs) {
-        choice(q.status.as_deref(), domain::partnership::PartnershipStatus::parse);
-        choice(q.kind.as_deref(), domain::partnership::PartnershipKind::parse);
+        choice(
+            q.status.as_deref(),
+            domain::partnership::PartnershipStatus::parse,
+        );
+        choice(
+            q.kind.as_deref(),
+            domain::partnership::PartnershipKind::parse,
+        );
     }
     let _ = query::<partnerships::MembersQuery>(qs);
     if let Some(q) = query::<users::UserQuery>(qs) {

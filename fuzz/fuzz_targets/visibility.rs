@@ -209,7 +209,10 @@ fn model_allows(
 fn user_orgs(p: &Principal) -> (Vec<OrganisationId>, bool) {
     match p {
         Principal::User(u) => (
-            u.memberships.iter().map(|m| m.organisation_id.clone()).collect(),
+            u.memberships
+                .iter()
+                .map(|m| m.organisation_id.clone())
+                .collect(),
             u.tenant_admin,
         ),
         _ => (Vec::new(), false),
@@ -235,7 +238,10 @@ fn check_named_data(
             "rule 9"
         ),
         Principal::ApiClient(_) => {
-            assert!(matches!(got, NamedDataAccess::Denied(_)), "client read named data: {got:?}")
+            assert!(
+                matches!(got, NamedDataAccess::Denied(_)),
+                "client read named data: {got:?}"
+            )
         }
         Principal::User(_) if orgs.contains(owner) => {
             assert_eq!(got, NamedDataAccess::OwnSchool, "rule 3")
@@ -265,12 +271,15 @@ fn check_named_data(
         category,
         today,
     );
-    let model = consents
-        .iter()
-        .find_map(|c| model_allows(c, &orgs, tenant_admin, category, today).map(|o| (c.id.clone(), o)));
+    let model = consents.iter().find_map(|c| {
+        model_allows(c, &orgs, tenant_admin, category, today).map(|o| (c.id.clone(), o))
+    });
     assert_eq!(direct, model, "allowing_consent disagrees with the model");
     if let Some((id, _)) = &direct {
-        let c = consents.iter().find(|c| &c.id == id).expect("returned id is one of the facts");
+        let c = consents
+            .iter()
+            .find(|c| &c.id == id)
+            .expect("returned id is one of the facts");
         assert!(c.is_active(today), "an inactive consent allowed a read");
         assert!(!c.revoked && c.dsa_ok && c.valid_from <= today);
     }
@@ -449,7 +458,9 @@ fn check_org_scoped(p: &Principal, org: &OrganisationId, tenant_consent: bool, m
         );
         let submission = decide(p, action, Resource::Submission(org));
         let profile = decide(p, action, Resource::SchoolProfile(org));
-        let all = [consents, signatory, member_org, access_log, submission, profile];
+        let all = [
+            consents, signatory, member_org, access_log, submission, profile,
+        ];
         for d in all {
             assert_ne!(d, Decision::Hidden, "404 on an organisation's own resource");
         }
@@ -482,7 +493,10 @@ fn check_org_scoped(p: &Principal, org: &OrganisationId, tenant_consent: bool, m
                     assert!(role == Some(OrgRole::Head) || (u.tenant_admin && tenant_consent));
                 }
                 if submission.is_allowed() {
-                    assert!(role.is_some(), "rule: a submission is private to its school");
+                    assert!(
+                        role.is_some(),
+                        "rule: a submission is private to its school"
+                    );
                     if write {
                         assert!(matches!(role, Some(OrgRole::Head | OrgRole::Leader)));
                     }
@@ -513,7 +527,9 @@ fn check_platform(p: &Principal, resources: &[Resource<'_>]) {
                 ),
                 (Principal::ApiClient(c), _) if d.is_allowed() => {
                     let need = match r {
-                        Resource::Organisation(_) if matches!(action, Action::Read | Action::List) => {
+                        Resource::Organisation(_)
+                            if matches!(action, Action::Read | Action::List) =>
+                        {
                             Some(Scope::OrganisationsRead)
                         }
                         Resource::Organisation(_) => Some(Scope::OrganisationsWrite),
@@ -549,8 +565,16 @@ fn run(u: &mut Unstructured<'_>, pool: &Pool) -> Result<()> {
     check_revocation(&p, &owner, category, &cs, today);
 
     let ms = members(u, pool)?;
-    let coordinator = if u.arbitrary()? { Some(pick(u, &pool.users)?) } else { None };
-    let chair = if u.arbitrary()? { Some(pick(u, &pool.users)?) } else { None };
+    let coordinator = if u.arbitrary()? {
+        Some(pick(u, &pool.users)?)
+    } else {
+        None
+    };
+    let chair = if u.arbitrary()? {
+        Some(pick(u, &pool.users)?)
+    } else {
+        None
+    };
     let facts = PartnershipFacts {
         coordinator,
         chair,
