@@ -90,14 +90,22 @@ pub const MAX_ARRAY_ITEMS: usize = 1_000;
 /// [`MAX_STRING_CHARS`] or an array longer than [`MAX_ARRAY_ITEMS`] anywhere in it is 422
 /// `too_long` / `too_many_items`; JSON of the wrong shape is 422 with a pointer to the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    // JSON is UTF-8 (RFC 8259 §8.1). serde_json skips the strings it ignores without checking
+    // them, so without this a body with invalid UTF-8 in an unread place would not be refused.
+    std::str::from_utf8(bytes).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: it is not UTF-8 ({e})"),
+    })?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize::<_, Bounded>(&mut de).map_err(json_error)?;
     de.end().map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: format!("the body is not valid JSON: {e}"),
     })?;
+    // The body is well-formed JSON now, so whatever the typed decoder refuses is its shape, even
+    // where serde_json words it as a syntax error (`{"kind": []}` for an enum, say): 422.
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(json_error)
+    serde_path_to_error::deserialize(&mut de).map_err(shape_error)
 }
 
 /// Any JSON value within the size bounds; checking a body against it first means no typed
@@ -166,6 +174,12 @@ pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiErro
             detail: format!("the body is not valid JSON: {inner}"),
         };
     }
+    shape_error(err)
+}
+
+/// The 422 for well-formed JSON of the wrong shape, with a pointer to the offending field.
+fn shape_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let inner = err.inner();
     let mut pointer = String::new();
     for seg in err.path().iter() {
         use serde_path_to_error::Segment;
@@ -440,5 +454,84 @@ pub async fn form_or_json<T: DeserializeOwned>(
         Err(ApiError::UnsupportedMediaType(
             "send application/x-www-form-urlencoded (or application/json)".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Strict {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Lenient {}
+
+    /// Found by the `json_bodies` fuzz target: invalid UTF-8 inside a string that the decoder
+    /// never reads (an unknown field, a field it skips) was taken for JSON: 422 or even `Ok`.
+    #[test]
+    fn a_body_that_is_not_utf8_is_malformed_wherever_the_bad_byte_is() {
+        let unknown_field = b"{\"other\": \"b\xa3d\"}";
+        let skipped = b"{\"skipped\": \"b\xa3d\"}";
+        for bytes in [&unknown_field[..], &skipped[..]] {
+            assert!(matches!(
+                parse_json::<Strict>(bytes),
+                Err(ApiError::BadRequest {
+                    code: "malformed_json",
+                    ..
+                })
+            ));
+            assert!(matches!(
+                parse_json::<Lenient>(bytes),
+                Err(ApiError::BadRequest {
+                    code: "malformed_json",
+                    ..
+                })
+            ));
+        }
+        assert!(parse_json::<Strict>(b"{\"name\": \"ok\"}").is_ok());
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        School,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct WithEnum {
+        #[allow(dead_code)]
+        kind: Kind,
+    }
+
+    /// Found by the `json_bodies` fuzz target: serde_json words "not a string where an enum is
+    /// expected" as a syntax error; for well-formed JSON that is the body's shape, so 422.
+    #[test]
+    fn a_wrong_type_where_an_enum_is_expected_is_422_with_its_pointer() {
+        for body in [
+            &b"{\"kind\": []}"[..],
+            b"{\"kind\": 1}",
+            b"{\"kind\": null}",
+        ] {
+            match parse_json::<WithEnum>(body) {
+                Err(ApiError::Validation(errors)) => {
+                    assert_eq!(errors[0].pointer, "/kind");
+                    assert_eq!(errors[0].code, "invalid_type");
+                }
+                other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
+        assert!(matches!(
+            parse_json::<WithEnum>(b"{\"kind\": ["),
+            Err(ApiError::BadRequest {
+                code: "malformed_json",
+                ..
+            })
+        ));
+        assert!(parse_json::<WithEnum>(b"{\"kind\": \"school\"}").is_ok());
     }
 }

@@ -73,7 +73,8 @@ impl Auth {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+/// The token of an `Authorization: Bearer <token>` header; 401 when absent or malformed.
+pub fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(AUTHORIZATION).ok_or_else(|| {
         ApiError::Unauthenticated("an Authorization: Bearer token is required".into())
     })?;

@@ -8,6 +8,9 @@ mod lifecycle;
 mod list;
 mod update;
 
+pub use get::DocumentQuery;
+pub use list::AgreementQuery;
+
 use chrono::NaiveDate;
 use domain::agreement::{
     current_signatures, required_parties, unsigned, Agreement, Body, Decision, Signature, Version,

@@ -4,6 +4,11 @@ mod accept;
 mod revoke;
 mod token;
 
+// Request bodies, public for the fuzz targets (fuzz/).
+pub use accept::AcceptInvitationRequest;
+pub use revoke::RevokeRequest;
+pub use token::TokenRequest;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.

@@ -7,6 +7,9 @@ mod grant;
 mod list;
 mod revoke;
 
+pub use access::AccessQuery;
+pub use list::DirectionQuery;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the routes.

@@ -7,6 +7,8 @@ mod get;
 mod list;
 mod update;
 
+pub use list::OrganisationQuery;
+
 use actix_web::HttpResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -13,6 +13,9 @@ mod respond;
 mod status;
 mod update;
 
+pub use list::PartnershipQuery;
+pub use members::MembersQuery;
+
 use actix_web::HttpResponse;
 use chrono::Utc;
 use domain::authz::{Action, MemberFact, PartnershipFacts, Resource};

@@ -8,6 +8,8 @@ mod list;
 pub mod service;
 mod update;
 
+pub use list::UserQuery;
+
 use actix_web::HttpResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
 
