@@ -15,6 +15,8 @@
 //! first school's signature.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use diesel::connection::SimpleConnection;
 use domain::agreement::{Body, DataParty, DataRole, DsaBody, LawfulBasis, MouBody, TorBody};
@@ -464,43 +466,88 @@ pub fn seed(
     store: &Store,
     spec: &SeedSpec,
     password_hash: &str,
-    mut progress: impl FnMut(&str),
+    progress: impl FnMut(&str) + Send,
 ) -> StoreResult<SeedCounts> {
     if spec.cycles < 2 || spec.tenants == 0 || spec.min_members < 3 {
         return Err(StoreError::Corrupt(
             "a seed needs a tenant, two cycles and partnerships of three or more".into(),
         ));
     }
-    let mut counts = SeedCounts::default();
-    for t in 0..spec.tenants {
-        let p = plan(spec, t);
-        store.platform(|tx| {
-            tx.conn.batch_execute(&format!(
-                "INSERT INTO tenants (id, slug, name, status, suppression_k, created_at, updated_at) \
-                 VALUES ({}, {}, {}, 'active', 3, {}, {})",
-                q(&p.id),
-                q(&p.slug),
-                q(&format!("Bench tenant {t}")),
-                ts(0, 0),
-                ts(0, 0)
-            ))?;
-            Ok::<_, StoreError>(())
-        })?;
-        counts.add("tenants", 1);
-        let tenant = TenantId::parse(&p.id)
-            .map_err(|e| StoreError::Corrupt(format!("seed tenant id: {e}")))?;
-        store.write(&tenant, |tx| {
-            write_tenant(tx, spec, &p, password_hash, &mut counts)
-        })?;
-        progress(&format!(
-            "tenant {}/{}: {} schools, {} partnerships",
-            t + 1,
-            spec.tenants,
-            p.schools.len(),
-            p.partnerships.len()
-        ));
-    }
+    // PostgreSQL takes the tenants two at a time (one per core here); SQLite has one writer.
+    let workers = match store.backend() {
+        crate::Backend::Postgres => 2,
+        crate::Backend::Sqlite => 1,
+    };
+    let next = AtomicUsize::new(0);
+    let counts = Mutex::new(SeedCounts::default());
+    let progress = Mutex::new(progress);
+    let results: Vec<StoreResult<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> StoreResult<()> {
+                    loop {
+                        let t = next.fetch_add(1, Ordering::Relaxed);
+                        if t >= spec.tenants {
+                            return Ok(());
+                        }
+                        let mut mine = SeedCounts::default();
+                        let p = seed_tenant(store, spec, t, password_hash, &mut mine)?;
+                        let mut all = counts.lock().unwrap_or_else(|e| e.into_inner());
+                        for (table, n) in mine.rows {
+                            all.add(table, n);
+                        }
+                        drop(all);
+                        (progress.lock().unwrap_or_else(|e| e.into_inner()))(&format!(
+                            "tenant {}/{}: {} schools, {} partnerships",
+                            t + 1,
+                            spec.tenants,
+                            p.schools.len(),
+                            p.partnerships.len()
+                        ));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(StoreError::Corrupt("a seed worker panicked".into())))
+            })
+            .collect()
+    });
+    results.into_iter().collect::<StoreResult<Vec<()>>>()?;
+    let counts = counts.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(counts)
+}
+
+fn seed_tenant(
+    store: &Store,
+    spec: &SeedSpec,
+    t: usize,
+    password_hash: &str,
+    counts: &mut SeedCounts,
+) -> StoreResult<TenantPlan> {
+    let p = plan(spec, t);
+    store.platform(|tx| {
+        tx.conn.batch_execute(&format!(
+            "INSERT INTO tenants (id, slug, name, status, suppression_k, created_at, updated_at) \
+             VALUES ({}, {}, {}, 'active', 3, {}, {})",
+            q(&p.id),
+            q(&p.slug),
+            q(&format!("Bench tenant {t}")),
+            ts(0, 0),
+            ts(0, 0)
+        ))?;
+        Ok::<_, StoreError>(())
+    })?;
+    counts.add("tenants", 1);
+    let tenant =
+        TenantId::parse(&p.id).map_err(|e| StoreError::Corrupt(format!("seed tenant id: {e}")))?;
+    store.write(&tenant, |tx| {
+        write_tenant(tx, spec, &p, password_hash, counts)
+    })?;
+    Ok(p)
 }
 
 fn write_tenant(
