@@ -451,12 +451,18 @@ pub fn analyze(store: &Store) -> StoreResult<()> {
     })
 }
 
-/// Whether the spec's first tenant is already in the database.
+/// Whether every tenant of the spec is in the database (a tenant is written in one transaction).
 pub fn is_seeded(store: &Store, spec: &SeedSpec) -> StoreResult<bool> {
-    let id = plan(spec, 0).id;
     store.platform(|tx| {
-        let t = tx.tenant_by_slug("bench-t0")?;
-        Ok(t.is_some_and(|t| t.id.as_str() == id))
+        for t in 0..spec.tenants {
+            let id = plan(spec, t).id;
+            let id = TenantId::parse(&id)
+                .map_err(|e| StoreError::Corrupt(format!("seed tenant id: {e}")))?;
+            if tx.tenant(&id)?.is_none() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     })
 }
 
@@ -529,7 +535,13 @@ fn seed_tenant(
     counts: &mut SeedCounts,
 ) -> StoreResult<TenantPlan> {
     let p = plan(spec, t);
-    store.platform(|tx| {
+    let tenant =
+        TenantId::parse(&p.id).map_err(|e| StoreError::Corrupt(format!("seed tenant id: {e}")))?;
+    if store.platform(|tx| tx.tenant(&tenant))?.is_some() {
+        // Loaded by an earlier, interrupted run: each tenant is written in one transaction.
+        return Ok(p);
+    }
+    store.write(&tenant, |tx| {
         tx.conn.batch_execute(&format!(
             "INSERT INTO tenants (id, slug, name, status, suppression_k, created_at, updated_at) \
              VALUES ({}, {}, {}, 'active', 3, {}, {})",
@@ -539,12 +551,7 @@ fn seed_tenant(
             ts(0, 0),
             ts(0, 0)
         ))?;
-        Ok::<_, StoreError>(())
-    })?;
-    counts.add("tenants", 1);
-    let tenant =
-        TenantId::parse(&p.id).map_err(|e| StoreError::Corrupt(format!("seed tenant id: {e}")))?;
-    store.write(&tenant, |tx| {
+        counts.add("tenants", 1);
         write_tenant(tx, spec, &p, password_hash, counts)
     })?;
     Ok(p)

@@ -33,7 +33,7 @@ pub enum BenchCommand {
 /// Which database the benchmark uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Database {
-    /// PostgreSQL (`--database-url`, default `postgres://postgres@127.0.0.1:5432/concord_bench`).
+    /// PostgreSQL (`--database-url`, default `postgres://postgres@127.0.0.1:5432/concord_bench_pg`).
     Postgres,
     /// SQLite (default file `data/bench.db`).
     Sqlite,
@@ -60,7 +60,9 @@ impl SeedArgs {
     fn url(&self) -> String {
         match (&self.database_url, self.database) {
             (Some(u), _) => u.clone(),
-            (None, Database::Postgres) => "postgres://postgres@127.0.0.1:5432/concord_bench".into(),
+            (None, Database::Postgres) => {
+                "postgres://postgres@127.0.0.1:5432/concord_bench_pg".into()
+            }
             (None, Database::Sqlite) => "sqlite://data/bench.db".into(),
         }
     }
