@@ -93,11 +93,15 @@ fn analysis_rows(tx: &mut Tx<'_>, id: &str, named: bool) -> Result<usize, StoreE
     let subs = tx.submissions(&c.id)?;
     let ids: Vec<&OrganisationId> = subs.iter().map(|s| &s.organisation).collect();
     n += tx.organisation_names(&ids)?.len();
+    let consents = tx.list_consents(&persistence::ConsentFilter {
+        grantors: Some(ids.iter().map(|o| (*o).clone()).collect()),
+        ..Default::default()
+    })?;
     for s in subs.iter().skip(1) {
-        let consents = tx.list_consents(&persistence::ConsentFilter {
-            grantor: Some(s.organisation.clone()),
-            ..Default::default()
-        })?;
+        let consents: Vec<_> = consents
+            .iter()
+            .filter(|c| c.grantor == s.organisation)
+            .collect();
         n += consents.len();
         if named {
             if let Some(consent) = consents.first() {
@@ -173,10 +177,7 @@ async fn save(store: web::Data<Store>, path: web::Path<(String, String, String)>
         };
         tx.partnership(&c.partnership)?;
         tx.members(&c.partnership, true)?;
-        let current = tx
-            .submissions(&c.id)?
-            .into_iter()
-            .find(|s| s.organisation == org);
+        let current = tx.submission(&c.id, &org)?;
         let version = current.as_ref().map_or(0, |s| s.version);
         let mut s = current.unwrap_or(Submission {
             cycle: c.id.clone(),
