@@ -1,6 +1,6 @@
 //! Driving `oha` and reading its JSON summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context;
@@ -48,6 +48,8 @@ pub struct Outcome {
     pub server_errors: u64,
     /// 409 responses (a repeated pick of an already signed MOU).
     pub conflicts: u64,
+    /// Each non-2xx status and transport error with its count, e.g. `412×3`.
+    pub codes: Vec<String>,
 }
 
 /// The figures of one scenario: open model at its rate, closed model (most throughput), and the
@@ -287,11 +289,10 @@ fn args(sc: &Scenario, port: u16, path: &str, duration: u64, rate: Option<u32>) 
         ]);
     }
     if path.contains('(') {
+        // oha takes the scheme and host literally; only the path is a pattern.
         a.push("--rand-regex-url".into());
-        a.push(format!("http://127\\.0\\.0\\.1:{port}{path}"));
-    } else {
-        a.push(format!("http://127.0.0.1:{port}{path}"));
     }
+    a.push(format!("http://127.0.0.1:{port}{path}"));
     a
 }
 
@@ -309,10 +310,24 @@ fn parse(json: &str) -> anyhow::Result<Outcome> {
             .map(|(_, n)| n.as_u64().unwrap_or(0))
             .sum()
     };
-    let transport: u64 = v["errorDistribution"]
+    // Requests still in flight when a timed run ends are reported as "aborted due to
+    // deadline": not answers, not errors.
+    let transport_errors: Vec<(String, u64)> = v["errorDistribution"]
         .as_object()
-        .map(|m| m.values().filter_map(|n| n.as_u64()).sum())
-        .unwrap_or(0);
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !k.contains("deadline"))
+                .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let transport: u64 = transport_errors.iter().map(|(_, n)| n).sum();
+    let mut codes: Vec<String> = codes
+        .iter()
+        .filter(|(k, _)| !k.starts_with('2'))
+        .map(|(k, n)| format!("{k}×{}", n.as_u64().unwrap_or(0)))
+        .collect();
+    codes.extend(transport_errors.iter().map(|(k, n)| format!("{k}×{n}")));
     Ok(Outcome {
         rps: v["summary"]["requestsPerSec"].as_f64().unwrap_or(0.0),
         p50: ms(&v["latencyPercentiles"]["p50"]),
@@ -320,18 +335,19 @@ fn parse(json: &str) -> anyhow::Result<Outcome> {
         errors: count(&|c| !(200..300).contains(&c)) + transport,
         server_errors: count(&|c| c >= 500),
         conflicts: count(&|c| c == 409),
+        codes,
     })
 }
 
 async fn once(
-    oha: &PathBuf,
+    oha: &Path,
     sc: &Scenario,
     port: u16,
     path: &str,
     duration: u64,
     rate: Option<u32>,
 ) -> anyhow::Result<Outcome> {
-    let oha = oha.clone();
+    let oha = oha.to_path_buf();
     let a = args(sc, port, path, duration, rate);
     let out = tokio::task::spawn_blocking(move || Command::new(oha).args(&a).output()).await??;
     anyhow::ensure!(
@@ -345,7 +361,7 @@ async fn once(
 /// Runs one scenario at its rate (with its companion, if any), then Concord and the baseline at
 /// most throughput; `reset` runs before each write run that uses up its targets.
 pub async fn run<F>(
-    oha: &PathBuf,
+    oha: &Path,
     sc: &Scenario,
     port: u16,
     bport: u16,
@@ -436,6 +452,23 @@ pub fn table(rows: &[Row<'_>]) -> String {
         if let (Some(other), Some(o)) = (&r.scenario.alongside, &r.alongside) {
             out.push_str(&line(other.name, other.rate, o, None, None));
             out.push('\n');
+        }
+    }
+    for r in rows {
+        let runs = [
+            ("rate", Some(&r.rated)),
+            ("mix", r.alongside.as_ref()),
+            ("max", r.max.as_ref()),
+            ("baseline", r.baseline.as_ref()),
+        ];
+        for (run, o) in runs {
+            if let Some(o) = o.filter(|o| !o.codes.is_empty()) {
+                out.push_str(&format!(
+                    "{} ({run}): {}\n",
+                    r.scenario.name,
+                    o.codes.join(", ")
+                ));
+            }
         }
     }
     let server_errors: u64 = rows
