@@ -32,6 +32,11 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The performance benchmark: seed a data set, run the load scenarios.
+    Bench {
+        #[command(subcommand)]
+        command: api::bench::BenchCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -58,7 +63,11 @@ fn say(text: &str) {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let mut settings = Settings::load().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    if matches!(cli.command, Some(Command::Bench { .. })) {
+        // The benchmark's report is its output; a log line per request would drown it.
+        settings.log_level = "warn".into();
+    }
     telemetry::init(&settings);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
@@ -71,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => create_admin(settings, &email, &name).await,
+        Command::Bench { command } => api::bench::run(command).await,
         Command::Openapi => {
             say(&api::openapi::document_json());
             Ok(())

@@ -39,35 +39,75 @@ pub fn qualified_members(tx: &mut Tx<'_>, p: &PartnershipId) -> ApiResult<Vec<Or
         .collect())
 }
 
-/// The facts of each consent, for the sharing rule.
+/// What the facts of several consents share, looked up once per transaction: each data-sharing
+/// agreement's current signatories (when it is the one in force) and each partnership's
+/// qualified members.
+#[derive(Default)]
+pub struct FactCache {
+    dsa: HashMap<String, Option<Vec<OrganisationId>>>,
+    qualified: HashMap<String, Vec<OrganisationId>>,
+}
+
+impl FactCache {
+    /// The schools whose signature of `dsa` counts, or `None` when it is not in force.
+    fn dsa_signers(
+        &mut self,
+        tx: &mut Tx<'_>,
+        dsa: &domain::AgreementId,
+    ) -> ApiResult<&Option<Vec<OrganisationId>>> {
+        let key = dsa.to_string();
+        if !self.dsa.contains_key(&key) {
+            let signers = match tx.agreement(dsa)? {
+                Some(a) => {
+                    let joined = joined_times(&tx.members(&a.partnership, false)?);
+                    tx.in_force_signers(&a.partnership, AgreementKind::DataSharingAgreement)?
+                        .filter(|(id, _, _)| id == dsa)
+                        .map(|(_, _, sigs)| {
+                            current_signatures(&sigs, &joined)
+                                .iter()
+                                .map(|s| s.organisation.clone())
+                                .collect()
+                        })
+                }
+                None => None,
+            };
+            self.dsa.insert(key.clone(), signers);
+        }
+        Ok(&self.dsa[&key])
+    }
+
+    fn qualified(&mut self, tx: &mut Tx<'_>, p: &PartnershipId) -> ApiResult<Vec<OrganisationId>> {
+        let key = p.to_string();
+        if !self.qualified.contains_key(&key) {
+            let q = qualified_members(tx, p)?;
+            self.qualified.insert(key.clone(), q);
+        }
+        Ok(self.qualified[&key].clone())
+    }
+}
+
+/// The facts of each consent, loaded in the caller's transaction.
 pub fn facts(tx: &mut Tx<'_>, consents: Vec<Consent>) -> ApiResult<Vec<ConsentFact>> {
-    let mut qualified: HashMap<String, Vec<OrganisationId>> = HashMap::new();
+    facts_with(tx, consents, &mut FactCache::default())
+}
+
+fn facts_with(
+    tx: &mut Tx<'_>,
+    consents: Vec<Consent>,
+    cache: &mut FactCache,
+) -> ApiResult<Vec<ConsentFact>> {
     let mut out = Vec::with_capacity(consents.len());
     for c in consents {
         let dsa_ok = match &c.dsa {
             None => true,
-            Some(dsa) => match tx.agreement(dsa)? {
-                Some(a) => {
-                    let joined = joined_times(&tx.members(&a.partnership, false)?);
-                    tx.in_force_signers(&a.partnership, AgreementKind::DataSharingAgreement)?
-                        .is_some_and(|(id, _, sigs)| {
-                            &id == dsa
-                                && current_signatures(&sigs, &joined)
-                                    .iter()
-                                    .any(|s| s.organisation == c.grantor)
-                        })
-                }
-                None => false,
-            },
+            Some(dsa) => cache
+                .dsa_signers(tx, dsa)?
+                .as_ref()
+                .is_some_and(|signers| signers.contains(&c.grantor)),
         };
         let (grantor_qualified, qualified_members) = match &c.grantee {
             Grantee::Partnership(p) => {
-                let key = p.to_string();
-                if !qualified.contains_key(&key) {
-                    let q = qualified_members(tx, p)?;
-                    qualified.insert(key.clone(), q);
-                }
-                let q = qualified.get(&key).cloned().unwrap_or_default();
+                let q = cache.qualified(tx, p)?;
                 (q.contains(&c.grantor), q)
             }
             _ => (true, Vec::new()),
@@ -83,6 +123,36 @@ pub fn facts(tx: &mut Tx<'_>, consents: Vec<Consent>) -> ApiResult<Vec<ConsentFa
             grantor_qualified,
             qualified_members,
         });
+    }
+    Ok(out)
+}
+
+/// For each of `grantors`, the facts of its consents that can be active on `today` (revoked and
+/// out-of-date ones can never allow a read, so their agreements are not looked up): one query
+/// for the consents, and each agreement and partnership they rest on looked up once.
+pub fn live_consents_of(
+    tx: &mut Tx<'_>,
+    grantors: &[&OrganisationId],
+    today: chrono::NaiveDate,
+) -> ApiResult<HashMap<OrganisationId, Vec<ConsentFact>>> {
+    let mut out: HashMap<OrganisationId, Vec<ConsentFact>> = HashMap::new();
+    if grantors.is_empty() {
+        return Ok(out);
+    }
+    let given = tx.list_consents(&ConsentFilter {
+        grantors: Some(grantors.iter().map(|g| (*g).clone()).collect()),
+        ..ConsentFilter::default()
+    })?;
+    let live: Vec<Consent> = given
+        .into_iter()
+        .filter(|c| {
+            c.revoked.is_none() && c.valid_from <= today && c.valid_until.is_none_or(|u| today <= u)
+        })
+        .collect();
+    let owners: Vec<OrganisationId> = live.iter().map(|c| c.grantor.clone()).collect();
+    let mut cache = FactCache::default();
+    for (owner, fact) in owners.into_iter().zip(facts_with(tx, live, &mut cache)?) {
+        out.entry(owner).or_default().push(fact);
     }
     Ok(out)
 }

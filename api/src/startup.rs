@@ -42,6 +42,7 @@ impl std::fmt::Debug for BootstrapCredential {
 /// A built server, bound to its port, not yet running.
 pub struct Application {
     port: u16,
+    store: Store,
     server: Server,
     bootstrap: Option<BootstrapCredential>,
 }
@@ -81,7 +82,7 @@ impl Application {
         let workers = settings.workers;
         let client_timeout = Duration::from_secs(settings.client_timeout_secs);
         let state = web::Data::new(AppState {
-            db: Db(store),
+            db: Db(store.clone()),
             keys,
             settings,
             cache,
@@ -102,6 +103,7 @@ impl Application {
         }
         Ok(Application {
             port,
+            store,
             server: server.run(),
             bootstrap,
         })
@@ -110,6 +112,12 @@ impl Application {
     /// The port the server listens on (useful when binding port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The store the server uses (its pool), for tools that run beside it such as the
+    /// benchmark's baseline.
+    pub fn store(&self) -> Store {
+        self.store.clone()
     }
 
     /// The platform-admin credential created on this start, if the database had none.

@@ -92,6 +92,8 @@ impl ConsentRow {
 pub struct ConsentFilter {
     /// Given by this school.
     pub grantor: Option<OrganisationId>,
+    /// Given by any of these schools.
+    pub grantors: Option<Vec<OrganisationId>>,
     /// Granted to this organisation.
     pub grantee_organisation: Option<OrganisationId>,
     /// Granted to this partnership.
@@ -204,6 +206,9 @@ impl Tx<'_> {
             .into_boxed();
         if let Some(g) = &f.grantor {
             q = q.filter(consents::grantor_id.eq(g.to_string()));
+        }
+        if let Some(gs) = &f.grantors {
+            q = q.filter(consents::grantor_id.eq_any(gs.iter().map(|g| g.to_string())));
         }
         if let Some(o) = &f.grantee_organisation {
             let mut cond: Box<

@@ -8,6 +8,7 @@ use domain::evaluation::{
 use domain::framework::{Definition, FrameworkStatus};
 use domain::{CycleId, OrganisationId, PartnershipId};
 
+use crate::connection::DbConnection;
 use crate::error::{parse, StoreResult};
 use crate::schema::{
     cycle_extensions, cycles, framework_versions, frameworks, submission_scores, submissions,
@@ -279,8 +280,25 @@ impl Tx<'_> {
         Ok(at.map(|t| t.and_utc()))
     }
 
+    /// One school's submission to a cycle with its scores, if it has saved one.
+    pub fn submission(
+        &mut self,
+        c: &CycleId,
+        org: &OrganisationId,
+    ) -> StoreResult<Option<Submission>> {
+        Ok(self.submissions_where(c, Some(org))?.into_iter().next())
+    }
+
     /// Every submission of a cycle with its scores.
     pub fn submissions(&mut self, c: &CycleId) -> StoreResult<Vec<Submission>> {
+        self.submissions_where(c, None)
+    }
+
+    fn submissions_where(
+        &mut self,
+        c: &CycleId,
+        org: Option<&OrganisationId>,
+    ) -> StoreResult<Vec<Submission>> {
         type Row = (
             String,
             String,
@@ -292,19 +310,25 @@ impl Tx<'_> {
             Option<String>,
             NaiveDateTime,
         );
-        let rows: Vec<Row> = submissions::table
+        let mut rows = submissions::table
             .filter(submissions::tenant_id.eq(self.tenant.as_str()))
             .filter(submissions::cycle_id.eq(c.as_str()))
             .order(submissions::organisation_id.asc())
-            .load(self.conn)?;
-        let scores: Vec<ScoreRow> = submission_scores::table
+            .into_boxed();
+        let mut scores = submission_scores::table
             .filter(submission_scores::tenant_id.eq(self.tenant.as_str()))
             .filter(submission_scores::cycle_id.eq(c.as_str()))
             .order((
                 submission_scores::organisation_id.asc(),
                 submission_scores::criterion.asc(),
             ))
-            .load(self.conn)?;
+            .into_boxed();
+        if let Some(org) = org {
+            rows = rows.filter(submissions::organisation_id.eq(org.as_str()));
+            scores = scores.filter(submission_scores::organisation_id.eq(org.as_str()));
+        }
+        let rows: Vec<Row> = rows.load(self.conn)?;
+        let scores: Vec<ScoreRow> = scores.load(self.conn)?;
         rows.into_iter()
             .map(
                 |(_, cycle_id, org, status, narratives, version, submitted_at, _, _)| {
@@ -395,9 +419,13 @@ impl Tx<'_> {
                 .filter(submission_scores::organisation_id.eq(&org)),
         )
         .execute(self.conn)?;
-        for sc in &s.scores {
-            diesel::insert_into(submission_scores::table)
-                .values((
+        // One multi-row INSERT instead of one per criterion. Batch inserts do not compile
+        // through the multi-connection, so each backend's arm runs the same statement.
+        let rows: Vec<_> = s
+            .scores
+            .iter()
+            .map(|sc| {
+                (
                     submission_scores::tenant_id.eq(&tenant),
                     submission_scores::cycle_id.eq(&cycle),
                     submission_scores::organisation_id.eq(&org),
@@ -406,8 +434,15 @@ impl Tx<'_> {
                     submission_scores::partnership_score.eq(sc.partnership),
                     submission_scores::not_yet_evidenced.eq(sc.not_yet_evidenced),
                     submission_scores::evidence.eq(&sc.evidence),
-                ))
-                .execute(self.conn)?;
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            let insert = diesel::insert_into(submission_scores::table).values(&rows);
+            match &mut *self.conn {
+                DbConnection::Pg(c) => insert.execute(c)?,
+                DbConnection::Sqlite(c) => insert.execute(c)?,
+            };
         }
         Ok(true)
     }

@@ -7,6 +7,7 @@
 mod connection;
 mod error;
 mod schema;
+pub mod seed;
 pub mod store;
 
 mod agreements;

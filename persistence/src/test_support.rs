@@ -166,6 +166,36 @@ fn drop_stale(conn: &mut PgConnection) {
     }
 }
 
+/// Runs `f` in a write transaction scoped to `tenant` and returns, beside its result, the text of
+/// every statement it ran with its binds (diesel's debug form, `… $1 … -- binds: [...]`): the
+/// query-plan test explains exactly what the repositories send.
+pub fn capture_sql<T>(
+    store: &crate::Store,
+    tenant: &domain::TenantId,
+    f: impl FnOnce(&mut crate::Tx<'_>) -> crate::StoreResult<T>,
+) -> crate::StoreResult<(T, Vec<String>)> {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use std::sync::Arc;
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&log);
+    let value = store.write(tenant, move |tx| {
+        tx.conn
+            .set_instrumentation(move |e: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { query, .. } = e {
+                    sink.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(query.to_string());
+                }
+            });
+        let r = f(tx);
+        tx.conn
+            .set_instrumentation(|_: InstrumentationEvent<'_>| {});
+        r
+    })?;
+    let sql = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok((value, sql))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{with_database, with_user};

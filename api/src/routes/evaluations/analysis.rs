@@ -233,8 +233,9 @@ fn compute(tx: &mut Tx<'_>, input: &Input, c: &Cycle, l: &Loaded) -> ApiResult<A
         .collect();
     let ids: Vec<&OrganisationId> = others.iter().map(|s| &s.organisation).collect();
     let names = tx.organisation_names(&ids)?;
+    let mut live = sharing::live_consents_of(tx, &ids, today())?;
     for s in others {
-        let consents = sharing::consents_of(tx, &s.organisation)?;
+        let consents = live.remove(&s.organisation).unwrap_or_default();
         if let NamedDataAccess::Consent {
             consent,
             viewer_organisation,

@@ -25,19 +25,15 @@ fn current(
     cycle: &CycleId,
     org: &OrganisationId,
 ) -> ApiResult<Submission> {
-    Ok(tx
-        .submissions(cycle)?
-        .into_iter()
-        .find(|s| &s.organisation == org)
-        .unwrap_or(Submission {
-            cycle: cycle.clone(),
-            organisation: org.clone(),
-            status: SubmissionStatus::NotStarted,
-            scores: Vec::new(),
-            narratives: Vec::new(),
-            submitted_at: None,
-            version: 0,
-        }))
+    Ok(tx.submission(cycle, org)?.unwrap_or(Submission {
+        cycle: cycle.clone(),
+        organisation: org.clone(),
+        status: SubmissionStatus::NotStarted,
+        scores: Vec::new(),
+        narratives: Vec::new(),
+        submitted_at: None,
+        version: 0,
+    }))
 }
 
 fn ok(s: &Submission) -> HttpResponse {
