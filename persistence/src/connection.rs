@@ -41,6 +41,22 @@ impl Backend {
     }
 }
 
+/// Replaces the user (and password) in a PostgreSQL URL.
+pub fn with_user(url: &str, user: &str, password: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = match rest.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (rest, None),
+    };
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match path {
+        Some(p) => format!("{scheme}://{user}:{password}@{host}/{p}"),
+        None => format!("{scheme}://{user}:{password}@{host}"),
+    }
+}
+
 /// The file path in a SQLite URL.
 pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")

@@ -25,7 +25,9 @@ mod users;
 pub use agreements::AgreementFilter;
 pub use api_clients::{ApiClient, ClientCredential, NewApiClient};
 pub use audit::{AuditEvent, AuditFilter, NewAuditEvent};
-pub use connection::{establish, migrate, revert_all, sqlite_path, Backend, DbConnection};
+pub use connection::{
+    establish, migrate, revert_all, sqlite_path, with_user, Backend, DbConnection,
+};
 pub use consents::{AccessEvent, AccessFilter, ConsentFilter};
 pub use error::{StoreError, StoreResult};
 pub use idempotency::{is_key_conflict, IdempotencyRecord, Prior, StoredResponse};

@@ -411,6 +411,23 @@ pub fn reset_signatures(store: &Store, f: &Fixture) -> StoreResult<usize> {
     })
 }
 
+/// Creates the roles of `deploy/postgres-roles.sql` on the server of `owner_url` (if missing) and
+/// returns the URL Concord serves with: the same database as `concord_api`, a role row-level
+/// security holds.
+pub fn create_app_role(owner_url: &str) -> StoreResult<String> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    openssl_sys::init();
+    let mut conn = diesel::pg::PgConnection::establish(owner_url)
+        .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+    conn.batch_execute(include_str!("../../deploy/postgres-roles.sql"))?;
+    Ok(crate::connection::with_user(
+        owner_url,
+        "concord_api",
+        "concord-api",
+    ))
+}
+
 /// Creates the PostgreSQL database named at the end of `url` if it does not exist.
 pub fn create_postgres_database(url: &str) -> StoreResult<()> {
     use diesel::{Connection, RunQueryDsl};

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
 
-use crate::connection::{migrate, Backend};
+use crate::connection::{migrate, with_user, Backend};
 
 /// Test databases older than this are dropped when a test run starts.
 const STALE_AFTER_SECS: u64 = 2 * 3600;
@@ -84,22 +84,6 @@ pub fn app_url(owner_url: &str) -> String {
         }
     });
     with_user(owner_url, TEST_APP_ROLE, "concord-test")
-}
-
-/// Replaces the user (and password) in a PostgreSQL URL.
-pub fn with_user(url: &str, user: &str, password: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = match rest.split_once('/') {
-        Some((a, p)) => (a, Some(p)),
-        None => (rest, None),
-    };
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    match path {
-        Some(p) => format!("{scheme}://{user}:{password}@{host}/{p}"),
-        None => format!("{scheme}://{user}:{password}@{host}"),
-    }
 }
 
 fn admin_conn(url: &str) -> PgConnection {

@@ -174,10 +174,20 @@ async fn load(args: LoadArgs) -> anyhow::Result<()> {
     let fx: Fixture = seed::fixture(&spec);
     drop(store);
 
+    // On PostgreSQL the server serves as a role row-level security holds (it refuses to start
+    // otherwise); the URL given is the owner's, which ran the migrations and the seed.
+    let (serve_url, migration_url) = if backend == Backend::Postgres {
+        let owner = url.clone();
+        let app = tokio::task::spawn_blocking(move || seed::create_app_role(&owner)).await??;
+        (app, Some(Secret::new(url.clone())))
+    } else {
+        (url.clone(), None)
+    };
     let pem = generate_pem()?;
     let data_dir = std::env::temp_dir().join(format!("concord-bench-{}", ulid::Ulid::new()));
     let settings = Settings {
-        database_url: Some(Secret::new(url.clone())),
+        database_url: Some(Secret::new(serve_url)),
+        database_migration_url: migration_url,
         bind: "127.0.0.1:0".into(),
         data_dir,
         db_pool_size: args.pool_size,
