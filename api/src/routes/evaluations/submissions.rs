@@ -1,6 +1,8 @@
 use actix_web::{get, post, put, web, HttpResponse};
 use domain::authz::{Action, Resource};
-use domain::evaluation::{unanswered, CycleStatus, Narrative, Score, Submission, SubmissionStatus};
+use domain::evaluation::{
+    unanswered, Cycle, CycleStatus, Narrative, Score, Submission, SubmissionStatus,
+};
 use domain::{CycleId, FieldError, OrganisationId};
 
 use super::cycles::load_cycle;
@@ -10,7 +12,7 @@ use crate::audit::{Actor, EventExt};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{etag, path_id, Body, IfMatch};
-use crate::routes::partnerships::now;
+use crate::routes::partnerships::{now, Loaded};
 use crate::state::AppState;
 
 fn ids(path: &(String, String)) -> ApiResult<(CycleId, OrganisationId)> {
@@ -34,6 +36,53 @@ fn current(
         submitted_at: None,
         version: 0,
     }))
+}
+
+/// The cycle, once the caller may know its partnership and may `action` this school's
+/// submission (a cycle of a partnership the caller has no relation to is not found).
+fn school_cycle(
+    tx: &mut persistence::Tx<'_>,
+    auth: &Auth,
+    cycle: &CycleId,
+    org: &OrganisationId,
+    action: Action,
+) -> ApiResult<(Cycle, Loaded)> {
+    let (c, l) = load_cycle(tx, cycle)?;
+    l.authorize(auth, Action::Read)?;
+    auth.authorize(action, Resource::Submission(org))?;
+    Ok((c, l))
+}
+
+/// 409 unless the cycle is open.
+fn ensure_open(c: &Cycle) -> ApiResult<()> {
+    if c.status != CycleStatus::Open {
+        return Err(ApiError::Conflict {
+            code: "cycle_not_open",
+            detail: format!("the cycle is {}", c.status),
+        });
+    }
+    Ok(())
+}
+
+/// Stores a changed submission if it is still at `expected` (else 412) and records `action`.
+fn store(
+    tx: &mut persistence::Tx<'_>,
+    actor: &Actor,
+    s: &mut Submission,
+    expected: i32,
+    c: &Cycle,
+    action: &'static str,
+) -> ApiResult<()> {
+    if !tx.save_submission(s, expected)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    tx.record(
+        actor
+            .event(action, "submission", &s.organisation)
+            .in_partnership(&c.partnership)
+            .with(serde_json::json!({ "cycle_id": c.id })),
+    )?;
+    Ok(())
 }
 
 fn ok(s: &Submission) -> HttpResponse {
@@ -66,10 +115,7 @@ pub async fn get_submission(
     let s = state
         .db
         .read(&tenant, move |tx| {
-            let (c, l) = load_cycle(tx, &id)?;
-            // A cycle of a partnership the caller may not know of is not found.
-            l.authorize(&auth, Action::Read)?;
-            auth.authorize(Action::Read, Resource::Submission(&org))?;
+            let (c, _) = school_cycle(tx, &auth, &id, &org, Action::Read)?;
             current(tx, &c.id, &org)
         })
         .await?;
@@ -112,20 +158,13 @@ pub async fn save_submission(
     let s = state
         .db
         .write(&tenant, move |tx| {
-            let (c, l) = load_cycle(tx, &id)?;
-            l.authorize(&auth, Action::Read)?;
-            auth.authorize(Action::Update, Resource::Submission(&org))?;
+            let (c, l) = school_cycle(tx, &auth, &id, &org, Action::Update)?;
             if !l.stints.iter().any(|m| {
                 m.organisation == org && m.status == domain::partnership::MemberStatus::Active
             }) {
                 return Err(ApiError::Forbidden("not_a_member"));
             }
-            if c.status != CycleStatus::Open {
-                return Err(ApiError::Conflict {
-                    code: "cycle_not_open",
-                    detail: format!("the cycle is {}", c.status),
-                });
-            }
+            ensure_open(&c)?;
             let mut s = current(tx, &c.id, &org)?;
             if s.status == SubmissionStatus::Submitted {
                 return Err(ApiError::Conflict {
@@ -206,15 +245,7 @@ pub async fn save_submission(
                     areas_for_development: n.areas_for_development,
                 })
                 .collect();
-            if !tx.save_submission(&mut s, expected)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            tx.record(
-                actor
-                    .event("submission.saved", "submission", &org)
-                    .in_partnership(&c.partnership)
-                    .with(serde_json::json!({ "cycle_id": c.id })),
-            )?;
+            store(tx, &actor, &mut s, expected, &c, "submission.saved")?;
             Ok(s)
         })
         .await?;
@@ -248,15 +279,8 @@ pub async fn submit(
     let s = state
         .db
         .write(&tenant, move |tx| {
-            let (c, l) = load_cycle(tx, &id)?;
-            l.authorize(&auth, Action::Read)?;
-            auth.authorize(Action::Update, Resource::Submission(&org))?;
-            if c.status != CycleStatus::Open {
-                return Err(ApiError::Conflict {
-                    code: "cycle_not_open",
-                    detail: format!("the cycle is {}", c.status),
-                });
-            }
+            let (c, _) = school_cycle(tx, &auth, &id, &org, Action::Update)?;
+            ensure_open(&c)?;
             let deadline = tx
                 .extension(&c.id, &org)?
                 .map_or(c.closes_at, |e| e.max(c.closes_at));
@@ -288,15 +312,7 @@ pub async fn submit(
             let expected = s.version;
             s.status = SubmissionStatus::Submitted;
             s.submitted_at = Some(now());
-            if !tx.save_submission(&mut s, expected)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            tx.record(
-                actor
-                    .event("submission.submitted", "submission", &org)
-                    .in_partnership(&c.partnership)
-                    .with(serde_json::json!({ "cycle_id": c.id })),
-            )?;
+            store(tx, &actor, &mut s, expected, &c, "submission.submitted")?;
             Ok(s)
         })
         .await?;
@@ -331,12 +347,7 @@ pub async fn reopen_submission(
         .write(&tenant, move |tx| {
             let (c, l) = load_cycle(tx, &id)?;
             l.authorize(&auth, Action::Update)?;
-            if c.status != CycleStatus::Open {
-                return Err(ApiError::Conflict {
-                    code: "cycle_not_open",
-                    detail: format!("the cycle is {}", c.status),
-                });
-            }
+            ensure_open(&c)?;
             let mut s = current(tx, &c.id, &org)?;
             if s.status != SubmissionStatus::Submitted {
                 return Err(ApiError::Conflict {
@@ -347,15 +358,7 @@ pub async fn reopen_submission(
             let expected = s.version;
             s.status = SubmissionStatus::Draft;
             s.submitted_at = None;
-            if !tx.save_submission(&mut s, expected)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            tx.record(
-                actor
-                    .event("submission.reopened", "submission", &org)
-                    .in_partnership(&c.partnership)
-                    .with(serde_json::json!({ "cycle_id": c.id })),
-            )?;
+            store(tx, &actor, &mut s, expected, &c, "submission.reopened")?;
             Ok(s)
         })
         .await?;
