@@ -57,6 +57,23 @@ pub fn with_user(url: &str, user: &str, password: &str) -> String {
     }
 }
 
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{db}?{q}"),
+        None => format!("{host_part}/{db}"),
+    }
+}
+
 /// The file path in a SQLite URL.
 pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")

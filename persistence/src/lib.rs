@@ -26,7 +26,7 @@ pub use agreements::AgreementFilter;
 pub use api_clients::{ApiClient, ClientCredential, NewApiClient};
 pub use audit::{AuditEvent, AuditFilter, NewAuditEvent};
 pub use connection::{
-    establish, migrate, revert_all, sqlite_path, with_user, Backend, DbConnection,
+    establish, migrate, revert_all, sqlite_path, with_database, with_user, Backend, DbConnection,
 };
 pub use consents::{AccessEvent, AccessFilter, ConsentFilter};
 pub use error::{StoreError, StoreResult};

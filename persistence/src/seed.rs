@@ -441,7 +441,7 @@ pub fn create_postgres_database(url: &str) -> StoreResult<()> {
             "the database URL must end in a plain database name".into(),
         ));
     }
-    let server = format!("{}/postgres", &url[..url.len() - name.len() - 1]);
+    let server = crate::connection::with_database(url, "postgres");
     openssl_sys::init();
     let mut conn = diesel::pg::PgConnection::establish(&server)
         .map_err(|e| StoreError::Unavailable(Box::new(e)))?;

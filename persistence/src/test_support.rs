@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
 
-use crate::connection::{migrate, with_user, Backend};
+use crate::connection::{migrate, with_database, with_user, Backend};
 
 /// Test databases older than this are dropped when a test run starts.
 const STALE_AFTER_SECS: u64 = 2 * 3600;
@@ -21,23 +21,6 @@ fn unix_now() -> u64 {
 
 fn suffix() -> String {
     ulid::Ulid::new().to_string().to_lowercase()
-}
-
-/// Replaces the database name in a PostgreSQL URL.
-pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
-    }
 }
 
 /// A URL for a new, empty, migrated database. `server` is `None` for SQLite (a temporary file)

@@ -6,8 +6,10 @@ use persistence::{PlatformTx, RefreshToken};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::keys::Keys;
 use super::secrets::{random_secret, sha256_hex};
 use super::Claims;
+use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -38,18 +40,30 @@ pub fn access_token(
     subject: &str,
     tenant: Option<&TenantId>,
 ) -> ApiResult<(String, u64)> {
-    let now = Utc::now().timestamp();
     let ttl = state.settings.access_token_ttl_secs;
-    let claims = Claims {
-        iss: state.settings.issuer.clone(),
-        aud: state.settings.audience.clone(),
+    let token = sign_access_token(&state.keys, &state.settings, subject, tenant, ttl)
+        .map_err(ApiError::internal)?;
+    Ok((token, ttl))
+}
+
+/// Signs an access token for `subject` that lives `ttl_secs`.
+pub fn sign_access_token(
+    keys: &Keys,
+    settings: &Settings,
+    subject: &str,
+    tenant: Option<&TenantId>,
+    ttl_secs: u64,
+) -> anyhow::Result<String> {
+    let now = Utc::now().timestamp();
+    keys.sign(&Claims {
+        iss: settings.issuer.clone(),
+        aud: settings.audience.clone(),
         sub: subject.to_owned(),
         tid: tenant.map(|t| t.to_string()),
         iat: now,
-        exp: now + i64::try_from(ttl).unwrap_or(900),
+        exp: now + i64::try_from(ttl_secs).unwrap_or(900),
         jti: ulid::Ulid::new().to_string().to_lowercase(),
-    };
-    Ok((state.keys.sign(&claims).map_err(ApiError::internal)?, ttl))
+    })
 }
 
 /// Stores a new refresh token in `family` (a new family when `None`) and returns its text.

@@ -17,7 +17,7 @@ use persistence::seed::{self, Fixture, SeedSpec};
 use persistence::{Backend, Store, StoreOptions};
 
 use crate::auth::keys::{generate_pem, Keys};
-use crate::auth::Claims;
+use crate::auth::tokens::sign_access_token;
 use crate::config::{LogFormat, Secret, Settings};
 use crate::Application;
 
@@ -153,17 +153,10 @@ async fn ensure_seeded(args: &SeedArgs) -> anyhow::Result<(Store, String)> {
     Ok((store, url))
 }
 
+/// A token for a seeded user that outlives the longest benchmark run.
 fn token(keys: &Keys, settings: &Settings, tenant: &str, sub: &str) -> anyhow::Result<String> {
-    let now = chrono::Utc::now().timestamp();
-    keys.sign(&Claims {
-        iss: settings.issuer.clone(),
-        aud: settings.audience.clone(),
-        sub: sub.into(),
-        tid: Some(tenant.into()),
-        iat: now,
-        exp: now + 4 * 3600,
-        jti: ulid::Ulid::new().to_string(),
-    })
+    let tenant = domain::TenantId::parse(tenant).map_err(|e| anyhow::anyhow!("{e}"))?;
+    sign_access_token(keys, settings, sub, Some(&tenant), 4 * 3600)
 }
 
 async fn load(args: LoadArgs) -> anyhow::Result<()> {
